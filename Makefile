@@ -1,0 +1,51 @@
+# Every target installs what it needs first; `make help` lists them.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-from-lock
+# The lock resolves for Python 3.11; uv finds that interpreter on the machine (it never downloads one).
+PYTHON_VERSION := 3.11
+ARGS ?=
+
+.PHONY: help install run test test-fast lint format clean
+
+## Show this help
+help:
+	@awk '/^## /{doc=substr($$0,4); next} /^[a-zA-Z_-]+:/{if(doc){split($$1,t,":"); printf "  make %-10s %s\n", t[1], doc}; doc=""}' $(MAKEFILE_LIST)
+
+## Create .venv from uv.lock (installs uv with pip first if it is missing)
+install: $(STAMP)
+
+$(STAMP): pyproject.toml uv.lock setup.py
+	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	python3 -m uv sync --frozen --extra dev --python $(PYTHON_VERSION)
+	@touch $@
+
+## Run the pipeline on the bundled taxi sample into outputs/ (ARGS="--help" for options)
+run: install
+	$(PY) -m pipeline run $(ARGS)
+
+## Run the whole test suite: unit, data, model, pipeline and end to end
+test: install
+	$(PY) -m pytest $(ARGS)
+
+## Run the tests without the end-to-end pipeline runs
+test-fast: install
+	$(PY) -m pytest -m "not e2e" $(ARGS)
+
+## Lint and check formatting with ruff
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+## Format the code with ruff
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+## Remove run outputs and caches (keeps .venv)
+clean:
+	rm -rf outputs .pytest_cache .ruff_cache build *.egg-info
+	find . -name __pycache__ -not -path "./$(VENV)/*" -prune -exec rm -rf {} +

@@ -1,0 +1,38 @@
+"""Model hyperparameters. Kept free of TensorFlow so that config validation and `--help` stay
+instant; they reach `run_fn` through the Trainer's JSON `custom_config`."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ModelParams:
+    hidden_units: tuple[int, ...] = (64, 32)
+    learning_rate: float = 0.001
+    batch_size: int = 40
+
+    def errors(self) -> list[str]:
+        errs = []
+        if not self.hidden_units or any(u <= 0 for u in self.hidden_units):
+            errs.append(f"hidden_units must be positive integers, got {self.hidden_units}")
+        if not self.learning_rate > 0:
+            errs.append(f"learning_rate must be > 0, got {self.learning_rate}")
+        if self.batch_size <= 0:
+            errs.append(f"batch_size must be > 0, got {self.batch_size}")
+        return errs
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> ModelParams:
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(d) - known
+        if unknown:
+            raise ValueError(f"unknown model parameters: {sorted(unknown)}")
+        d = dict(d)
+        if "hidden_units" in d:
+            d["hidden_units"] = tuple(int(u) for u in d["hidden_units"])
+        return cls(**d)

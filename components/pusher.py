@@ -1,0 +1,88 @@
+"""Pusher executor: TFX's filesystem push, made atomic and idempotent for local serving dirs.
+
+- Atomic: the model is copied into a hidden staging directory beside the versions and renamed
+  into place, so TF Serving (which only loads numeric directory names) never sees a half-copied
+  version.
+- Idempotent: when the newest served version already holds exactly this model (a cached re-run
+  re-blesses the same model against itself), no duplicate version is written; the push is
+  recorded against the existing version.
+Remote destinations (gs://, s3://) keep TFX's own behaviour.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import time
+from pathlib import Path
+
+from tfx import v1 as tfx
+from tfx.components.pusher import executor as tfx_pusher
+from tfx.dsl.components.base import executor_spec
+from tfx.proto import pusher_pb2
+from tfx.types import artifact_utils, standard_component_specs
+from tfx.utils import io_utils, proto_utils
+
+STAGING_PREFIX = ".staging-"
+
+
+def model_digest(model_dir: Path) -> str:
+    """Content hash of a SavedModel directory (relative paths and bytes)."""
+    h = hashlib.sha256()
+    for path in sorted(p for p in model_dir.rglob("*") if p.is_file()):
+        h.update(str(path.relative_to(model_dir)).encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def served_versions(base: Path) -> list[Path]:
+    """Complete version directories, oldest first."""
+    if not base.is_dir():
+        return []
+    return sorted(
+        (p for p in base.iterdir() if p.is_dir() and p.name.isdigit()), key=lambda p: int(p.name)
+    )
+
+
+def push_atomically(model_dir: Path, base: Path) -> tuple[Path, bool]:
+    """Returns (served version directory, whether a new version was written)."""
+    versions = served_versions(base)
+    if versions and model_digest(versions[-1]) == model_digest(model_dir):
+        return versions[-1], False
+    version = int(time.time())
+    if versions:
+        version = max(version, int(versions[-1].name) + 1)
+    base.mkdir(parents=True, exist_ok=True)
+    for stale in base.glob(f"{STAGING_PREFIX}*"):  # left by a push that was killed mid-copy
+        shutil.rmtree(stale, ignore_errors=True)
+    staging = base / f"{STAGING_PREFIX}{version}"
+    shutil.copytree(model_dir, staging)
+    target = base / str(version)
+    os.rename(staging, target)  # atomic within one filesystem
+    return target, True
+
+
+class Executor(tfx_pusher.Executor):
+    def Do(self, input_dict, output_dict, exec_properties) -> None:
+        destination = pusher_pb2.PushDestination()
+        proto_utils.json_to_proto(
+            exec_properties[standard_component_specs.PUSH_DESTINATION_KEY], destination
+        )
+        base = destination.filesystem.base_directory
+        if not base or "://" in base or not self.CheckBlessing(input_dict):
+            super().Do(input_dict, output_dict, exec_properties)
+            return
+        model_push = artifact_utils.get_single_instance(
+            output_dict[standard_component_specs.PUSHED_MODEL_KEY]
+        )
+        served, _ = push_atomically(Path(self.GetModelPath(input_dict)), Path(base))
+        # Archive copy under the pipeline root, as TFX's Pusher does, for lineage.
+        io_utils.copy_dir(self.GetModelPath(input_dict), model_push.uri)
+        self._MarkPushed(model_push, pushed_destination=str(served), pushed_version=served.name)
+
+
+class Pusher(tfx.components.Pusher):
+    """TFX's Pusher with the executor above; same inputs, outputs and node id."""
+
+    EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(Executor)

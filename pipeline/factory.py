@@ -1,0 +1,122 @@
+"""`create_pipeline(config)`: the one definition of the DAG, for every platform.
+
+Runners only choose where it runs; nothing here reads the environment or touches the disk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tfx import v1 as tfx
+from tfx.proto import example_gen_pb2
+
+from components import preprocessing, trainer
+from components import pusher as atomic_pusher
+from pipeline.config import PipelineConfig
+from pipeline.evaluation import eval_config
+
+RESOLVER_ID = "latest_blessed_model_resolver"
+
+
+def dotted_path(fn: Callable) -> str:
+    """The import path TFX needs for user code, derived so that a rename cannot break it."""
+    return f"{fn.__module__}.{fn.__qualname__}"
+
+
+def _split_config() -> example_gen_pb2.Output:
+    # Split by a hash of each row: deterministic across runs, 2:1 train:eval.
+    return example_gen_pb2.Output(
+        split_config=example_gen_pb2.SplitConfig(
+            splits=[
+                example_gen_pb2.SplitConfig.Split(name="train", hash_buckets=2),
+                example_gen_pb2.SplitConfig.Split(name="eval", hash_buckets=1),
+            ]
+        )
+    )
+
+
+def create_pipeline(config: PipelineConfig, metadata_connection_config=None) -> tfx.dsl.Pipeline:
+    # Reads the CSV files (only *.csv, so a README beside the data is ignored) into tf.Examples.
+    example_gen = tfx.components.CsvExampleGen(
+        input_base=str(config.data_dir),
+        input_config=example_gen_pb2.Input(
+            splits=[example_gen_pb2.Input.Split(name="single_split", pattern="*.csv")]
+        ),
+        output_config=_split_config(),
+    )
+
+    # Computes statistics per split, for validation and for anyone inspecting the data.
+    statistics_gen = tfx.components.StatisticsGen(examples=example_gen.outputs["examples"])
+
+    # The curated schema is the data contract; importing it (not inferring) keeps it reviewed.
+    schema_gen = tfx.components.ImportSchemaGen(schema_file=str(config.schema_file))
+
+    # Checks the statistics against the schema and records anomalies.
+    example_validator = tfx.components.ExampleValidator(
+        statistics=statistics_gen.outputs["statistics"], schema=schema_gen.outputs["schema"]
+    )
+
+    # Full-pass feature engineering (means, vocabularies, quantiles) whose graph is exported with
+    # the model, so serving applies exactly the training-time transformation.
+    transform = tfx.components.Transform(
+        examples=example_gen.outputs["examples"],
+        schema=schema_gen.outputs["schema"],
+        preprocessing_fn=dotted_path(preprocessing.preprocessing_fn),
+    )
+
+    # Trains the tf.keras model on transformed examples and exports serving signatures.
+    trainer_component = tfx.components.Trainer(
+        run_fn=dotted_path(trainer.run_fn),
+        examples=transform.outputs["transformed_examples"],
+        transform_graph=transform.outputs["transform_graph"],
+        schema=schema_gen.outputs["schema"],
+        train_args=tfx.proto.TrainArgs(num_steps=config.train_steps),
+        eval_args=tfx.proto.EvalArgs(num_steps=config.eval_steps),
+        custom_config=config.model.to_dict(),
+    )
+
+    # The latest blessed model is the baseline a new model must not fall behind.
+    model_resolver = tfx.dsl.Resolver(
+        strategy_class=tfx.dsl.experimental.LatestBlessedModelStrategy,
+        model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model),
+        model_blessing=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelBlessing),
+    ).with_id(RESOLVER_ID)
+
+    # Scores the model on the eval split, overall and per slice, and blesses it only if it meets
+    # the thresholds. It reads raw examples: the model's own signatures apply Transform.
+    evaluator = tfx.components.Evaluator(
+        examples=example_gen.outputs["examples"],
+        model=trainer_component.outputs["model"],
+        baseline_model=model_resolver.outputs["model"],
+        eval_config=eval_config(config.thresholds),
+    )
+
+    # Copies a blessed model into the serving directory as a new numbered version, atomically and
+    # only if it differs from the newest one; an unblessed model is recorded as not pushed and the
+    # serving directory is left alone.
+    pusher = atomic_pusher.Pusher(
+        model=trainer_component.outputs["model"],
+        model_blessing=evaluator.outputs["blessing"],
+        push_destination=tfx.proto.PushDestination(
+            filesystem=tfx.proto.PushDestination.Filesystem(base_directory=str(config.serving_dir))
+        ),
+    )
+
+    return tfx.dsl.Pipeline(
+        pipeline_name=config.pipeline_name,
+        pipeline_root=str(config.pipeline_root),
+        components=[
+            example_gen,
+            statistics_gen,
+            schema_gen,
+            example_validator,
+            transform,
+            trainer_component,
+            model_resolver,
+            evaluator,
+            pusher,
+        ],
+        enable_cache=config.enable_cache,
+        metadata_connection_config=metadata_connection_config,
+        beam_pipeline_args=list(config.beam_args),
+    )

@@ -1,0 +1,28 @@
+"""Sends the absl/TFX/Beam log stream to a file under the output directory."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+
+def log_to_file(log_dir: Path, verbose: bool) -> Path:
+    from absl import logging as absl_logging
+
+    log_dir.mkdir(parents=True, exist_ok=True)
+    path = log_dir / f"run-{time.strftime('%Y%m%d-%H%M%S')}.log"
+    handler = logging.FileHandler(path)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    if not verbose:
+        for h in list(root.handlers):
+            root.removeHandler(h)
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    # Deprecation and "Python version" notices from Google client libraries belong in the log.
+    logging.captureWarnings(True)
+    # absl writes "WARNING: Logging before flag parsing" to stderr unless told it is set up.
+    absl_logging.use_python_logging(quiet=True)
+    absl_logging.set_verbosity(absl_logging.INFO)
+    return path

@@ -1,0 +1,81 @@
+"""Turns what ML Metadata recorded about a run into a few lines for the user."""
+
+from __future__ import annotations
+
+from pipeline.config import PipelineConfig
+from pipeline.run_results import RunOutcome, latest_run
+
+
+def overall_metrics(evaluation_uri: str) -> dict[str, float]:
+    """The candidate model's metrics on the whole eval split, by TFMA metric name."""
+    import tensorflow_model_analysis as tfma
+
+    result = tfma.load_eval_result(evaluation_uri)
+    for slice_key, by_output in result.slicing_metrics:
+        if slice_key == ():
+            values = by_output.get("", {}).get("", {})
+            return {k: v["doubleValue"] for k, v in values.items() if "doubleValue" in v}
+    return {}
+
+
+def _rule(threshold, value: float) -> str:
+    if threshold.HasField("change_threshold"):
+        allowed = threshold.change_threshold.absolute.value
+        return f"changed by {value:+.4f} against the blessed baseline (allowed {allowed:+g})"
+    bounds = threshold.value_threshold
+    if bounds.HasField("lower_bound") and value < bounds.lower_bound.value:
+        return f"is below the required {bounds.lower_bound.value:g}"
+    return f"is above the allowed {bounds.upper_bound.value:g}"
+
+
+def threshold_failures(evaluation_uri: str) -> list[str]:
+    """One phrase per failed threshold, e.g. 'auc 0.7100 (overall) is below the required 0.85'."""
+    import tensorflow_model_analysis as tfma
+
+    validation = tfma.load_validation_result(evaluation_uri)
+    failures = []
+    for per_slice in validation.metric_validations_per_slice:
+        where = (
+            "overall"
+            if not per_slice.slice_key.single_slice_keys
+            else str(tfma.slicer.deserialize_slice_key(per_slice.slice_key))
+        )
+        for f in per_slice.failures:
+            value = f.metric_value.double_value.value
+            rule = _rule(f.metric_threshold, value)
+            failures.append(f"{f.metric_key.name} {value:.4f} ({where}) {rule}")
+    return failures
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def describe_failure(config: PipelineConfig, exc: BaseException) -> str:
+    outcome = latest_run(config.metadata_path)
+    failed = outcome.failed_nodes() if outcome else []
+    where = f" in {failed[-1]}" if failed else ""
+    return f"error: pipeline failed{where}: {type(exc).__name__}: {_first_line(exc)}"
+
+
+def describe_run(config: PipelineConfig) -> tuple[str, bool]:
+    """Returns the summary text and whether the run completed."""
+    outcome: RunOutcome | None = latest_run(config.metadata_path)
+    if outcome is None:
+        return "error: the run left no record in ML Metadata", False
+    lines = [
+        f"Run {outcome.run_id}: "
+        + ", ".join(f"{node} {state.lower()}" for node, state in outcome.states.items())
+    ]
+    if outcome.evaluation_uri:
+        metrics = overall_metrics(outcome.evaluation_uri)
+        shown = {k: metrics[k] for k in ("auc", "binary_accuracy", "example_count") if k in metrics}
+        lines.append("Eval split: " + ", ".join(f"{k} {v:.4g}" for k, v in shown.items()))
+    if outcome.blessed and outcome.pushed_to:
+        lines.append(f"Model blessed and pushed to {outcome.pushed_to}")
+    elif outcome.blessed is False:
+        reasons = threshold_failures(outcome.evaluation_uri) if outcome.evaluation_uri else []
+        lines.append("Model not blessed, nothing pushed; serving directory unchanged.")
+        lines.extend(f"  failed threshold {r}" for r in reasons)
+    return "\n".join(lines), not outcome.failed_nodes()

@@ -1,0 +1,113 @@
+"""Shared fixtures. TF_USE_LEGACY_KERAS is set before anything imports TensorFlow: under TFX 1.16
+tf.keras must be tf_keras (Keras 2), as in every other entry point of the project."""
+
+import os
+
+os.environ["TF_USE_LEGACY_KERAS"] = "1"
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SCHEMA_FILE = REPO_ROOT / "schema" / "schema.pbtxt"
+DATA_CSV = REPO_ROOT / "data" / "data.csv"
+
+# Twenty hand-made raw rows with known values, so transformed outputs can be checked exactly.
+# Row i: fare = i + 1, tips chosen so that rows 0-4 are big tippers, hour = i, payment types
+# 12 Cash / 6 Credit Card / 2 Unknown; row 3 lacks trip_seconds, pickup coordinates and company.
+N_ROWS = 20
+
+
+def _raw_row(i: int) -> dict:
+    fare = float(i + 1)
+    payment = "Cash" if i < 12 else ("Credit Card" if i < 18 else "Unknown")
+    missing = i == 3
+    return {
+        "fare": [fare],
+        "tips": [fare * 0.5 if i < 5 else fare * 0.1],
+        "trip_miles": [float(i) / 2],
+        "trip_seconds": [] if missing else [60 * (i + 1)],
+        "trip_start_hour": [i],
+        "trip_start_day": [1 + i % 7],
+        "trip_start_month": [1 + i % 12],
+        "trip_start_timestamp": [1_400_000_000 + 3600 * i],
+        "payment_type": [payment],
+        "company": [] if missing else [f"Company {i % 3}"],
+        "pickup_census_tract": [],
+        "dropoff_census_tract": [17031081500 + (i % 2)],
+        "pickup_community_area": [1 + i],
+        "dropoff_community_area": [] if missing else [8],
+        "pickup_latitude": [] if missing else [41.80 + 0.01 * i],
+        "pickup_longitude": [] if missing else [-87.70 + 0.01 * i],
+        "dropoff_latitude": [41.90],
+        "dropoff_longitude": [-87.60],
+    }
+
+
+@pytest.fixture(scope="session")
+def raw_rows() -> list[dict]:
+    return [_raw_row(i) for i in range(N_ROWS)]
+
+
+@pytest.fixture(scope="session")
+def schema():
+    from tensorflow_metadata.proto.v0 import schema_pb2
+    from tfx.utils import io_utils
+
+    return io_utils.parse_pbtxt_file(str(SCHEMA_FILE), schema_pb2.Schema())
+
+
+def to_tf_example(row: dict, drop: tuple[str, ...] = ()) -> bytes:
+    import tensorflow as tf
+
+    feature = {}
+    for name, values in row.items():
+        if name in drop or not values:
+            continue
+        if isinstance(values[0], str):
+            f = tf.train.Feature(bytes_list=tf.train.BytesList(value=[v.encode() for v in values]))
+        elif isinstance(values[0], float):
+            f = tf.train.Feature(float_list=tf.train.FloatList(value=values))
+        else:
+            f = tf.train.Feature(int64_list=tf.train.Int64List(value=values))
+        feature[name] = f
+    return tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString()
+
+
+@pytest.fixture(scope="session")
+def transformed(raw_rows, schema, tmp_path_factory):
+    """Runs `preprocessing_fn` through tf.Transform's Beam implementation on the raw rows.
+
+    Returns (transformed rows, directory of the written transform graph).
+    """
+    import tensorflow_transform.beam as tft_beam
+    from tensorflow_transform.tf_metadata import dataset_metadata, metadata_io
+
+    from components.preprocessing import preprocessing_fn
+
+    out = tmp_path_factory.mktemp("transform")
+    metadata = dataset_metadata.DatasetMetadata(schema)
+    with tft_beam.Context(temp_dir=str(out / "tmp")):
+        (rows, _), transform_fn = (raw_rows, metadata) | tft_beam.AnalyzeAndTransformDataset(
+            preprocessing_fn
+        )
+        _ = transform_fn | tft_beam.WriteTransformFn(str(out / "transform_graph"))
+    # The raw metadata beside the graph, as TFX's Transform writes it: the serving signature
+    # parses raw examples with it.
+    metadata_io.write_metadata(metadata, str(out / "transform_graph" / "metadata"))
+    return rows, out / "transform_graph"
+
+
+def csv_to_examples(rows: list[dict], schema, drop: tuple[str, ...] = ()) -> list[bytes]:
+    """Serialized tf.Examples from csv.DictReader rows, typed by the schema; empty cells are
+    left out, as CsvExampleGen does."""
+    from tensorflow_metadata.proto.v0 import schema_pb2
+
+    cast = {schema_pb2.FLOAT: float, schema_pb2.INT: lambda v: int(float(v)), schema_pb2.BYTES: str}
+    types = {f.name: f.type for f in schema.feature}
+    return [
+        to_tf_example({k: [cast[types[k]](v)] for k, v in row.items() if v != ""}, drop)
+        for row in rows
+    ]

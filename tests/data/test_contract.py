@@ -1,0 +1,88 @@
+"""The feature contract, the curated schema and the bundled data agree."""
+
+import csv
+
+import pytest
+from tensorflow_metadata.proto.v0 import schema_pb2
+
+from components import features as fc
+from components.features import Dtype, Kind
+from tests.conftest import DATA_CSV
+
+_SCHEMA_TYPE = {
+    Dtype.FLOAT: schema_pb2.FLOAT,
+    Dtype.INT: schema_pb2.INT,
+    Dtype.STRING: schema_pb2.BYTES,
+}
+
+
+def _by_name(schema):
+    return {f.name: f for f in schema.feature}
+
+
+def test_feature_names_are_unique_and_transformed_names_do_not_collide():
+    names = [f.name for f in fc.FEATURES]
+    assert len(names) == len(set(names))
+    transformed = [fc.transformed_name(n) for n in names] + [fc.LABEL.name]
+    assert len(transformed) == len(set(transformed))
+    assert fc.LABEL.name not in names
+    assert fc.transformed_name(fc.LABEL.name) == fc.LABEL.name
+
+
+def test_every_categorical_feature_has_a_positive_cardinality_and_dense_has_none():
+    for f in fc.FEATURES:
+        if f.is_categorical:
+            assert f.size > 0 and f.cardinality > f.size - 1, f.name
+        else:
+            with pytest.raises(ValueError):
+                _ = f.cardinality
+
+
+def test_contract_features_exist_in_the_schema_with_matching_types(schema):
+    by_name = _by_name(schema)
+    for f in fc.FEATURES:
+        assert f.name in by_name, f"{f.name} missing from schema"
+        assert by_name[f.name].type == _SCHEMA_TYPE[f.dtype], f.name
+        if f.kind is Kind.DENSE or f.kind is Kind.BUCKET:
+            assert f.dtype in (Dtype.FLOAT, Dtype.INT), f.name
+
+
+def test_every_schema_column_is_accounted_for_by_the_contract(schema):
+    assert set(_by_name(schema)) == fc.raw_columns()
+
+
+def test_identity_ranges_cover_the_schema_domains(schema):
+    by_name = _by_name(schema)
+    for f in fc.FEATURES:
+        if f.kind is Kind.IDENTITY and by_name[f.name].HasField("int_domain"):
+            domain = by_name[f.name].int_domain
+            assert domain.min >= 0 and domain.max < f.size, f.name
+
+
+def test_label_sources_are_required_and_only_the_label_source_is_absent_at_serving(schema):
+    by_name = _by_name(schema)
+    assert set(schema.default_environment) == {"TRAINING", "SERVING"}
+    not_serving = {n for n, f in by_name.items() if "SERVING" in f.not_in_environment}
+    assert not_serving == {fc.LABEL.numerator}
+    for source in (fc.LABEL.numerator, fc.LABEL.denominator):
+        assert by_name[source].presence.min_fraction == 1.0
+    assert fc.LABEL.numerator not in fc.serving_columns()
+
+
+def test_slice_feature_is_a_contract_feature():
+    assert fc.feature(fc.SLICE_FEATURE).is_categorical
+
+
+def test_bundled_csv_header_matches_the_schema(schema):
+    with open(DATA_CSV, newline="") as f:
+        header = next(csv.reader(f))
+    assert set(header) == set(_by_name(schema))
+
+
+def test_bundled_data_meets_the_schema(schema):
+    """TFDV finds no anomaly in the bundled sample against the curated schema."""
+    import tensorflow_data_validation as tfdv
+
+    stats = tfdv.generate_statistics_from_csv(str(DATA_CSV))
+    anomalies = tfdv.validate_statistics(stats, schema, environment="TRAINING")
+    assert dict(anomalies.anomaly_info) == {}

@@ -1,0 +1,146 @@
+"""The whole local pipeline, as the CLI runs it, on a slice of the taxi sample in a temp dir.
+
+Three runs into one output directory: a fresh run that must bless and push; an identical run
+served from the cache that must not push a duplicate; a run with an unreachable AUC bar that must
+not bless and must leave the serving directory alone.
+"""
+
+import csv
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from components import features as fc
+from components.trainer import PREDICTION_KEY
+from pipeline.run_results import latest_run
+from tests.conftest import DATA_CSV, REPO_ROOT, csv_to_examples
+
+pytestmark = pytest.mark.e2e
+
+TRAIN_ROWS = 5000
+UNSEEN_ROWS = 3000
+UPSTREAM = [
+    "CsvExampleGen",
+    "StatisticsGen",
+    "ImportSchemaGen",
+    "ExampleValidator",
+    "Transform",
+    "Trainer",
+]
+ALL_NODES = UPSTREAM + ["latest_blessed_model_resolver", "Evaluator", "Pusher"]
+
+
+def _run_cli(data, output, *extra):
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipeline",
+            "run",
+            "--data",
+            str(data),
+            "--output",
+            str(output),
+            "--train-steps",
+            "300",
+            "--eval-steps",
+            "50",
+            *extra,
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+@pytest.fixture(scope="module")
+def sample_rows():
+    with open(DATA_CSV, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory, sample_rows):
+    root = tmp_path_factory.mktemp("e2e")
+    data = root / "data"
+    data.mkdir()
+    with open(data / "trips.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(sample_rows[0]))
+        writer.writeheader()
+        writer.writerows(sample_rows[:TRAIN_ROWS])
+    output = root / "out"
+    results = {}
+    for name, extra in (("first", ()), ("cached", ()), ("strict", ("--min-auc", "0.999"))):
+        proc = _run_cli(data, output, *extra)
+        results[name] = (
+            proc,
+            latest_run(output / "metadata.sqlite"),
+            sorted(p.name for p in (output / "serving").iterdir())
+            if (output / "serving").exists()
+            else [],
+        )
+    return output, results
+
+
+def _ok(proc):
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_first_run_completes_every_component_in_ml_metadata(runs):
+    _, results = runs
+    proc, outcome, _ = results["first"]
+    _ok(proc)
+    assert outcome.states == {node: "COMPLETE" for node in ALL_NODES}
+
+
+def test_first_run_blesses_and_pushes_one_version(runs):
+    output, results = runs
+    proc, outcome, versions = results["first"]
+    _ok(proc)
+    assert outcome.blessed is True
+    assert len(versions) == 1 and versions[0].isdigit()
+    assert outcome.pushed_to == str(output / "serving" / versions[0])
+    assert "blessed and pushed to" in proc.stdout
+    assert (output / "serving" / versions[0] / "saved_model.pb").is_file()
+
+
+def test_pushed_model_scores_unseen_raw_examples_as_probabilities(runs, sample_rows, schema):
+    import tensorflow as tf
+
+    output, results = runs
+    _, _, versions = results["first"]
+    model = tf.saved_model.load(str(output / "serving" / versions[0]))
+    unseen = sample_rows[TRAIN_ROWS : TRAIN_ROWS + UNSEEN_ROWS]
+    examples = tf.constant(csv_to_examples(unseen, schema, drop=(fc.LABEL.numerator,)))
+    scores = model.signatures["serving_default"](examples=examples)[PREDICTION_KEY].numpy()
+    assert scores.shape == (len(unseen), 1)
+    assert np.all((scores >= 0) & (scores <= 1))
+    labels = [float(r["tips"]) > fc.LABEL.ratio * float(r["fare"]) for r in unseen]
+    auc = tf.keras.metrics.AUC()
+    auc.update_state(labels, scores.reshape(-1))
+    assert auc.result().numpy() > 0.9, "taxi big-tipper is easy: cash trips record no tips"
+
+
+def test_identical_second_run_is_served_from_the_cache_without_a_duplicate_push(runs):
+    _, results = runs
+    proc, outcome, versions = results["cached"]
+    _ok(proc)
+    assert {n: outcome.states[n] for n in UPSTREAM} == {n: "CACHED" for n in UPSTREAM}
+    # The Evaluator re-runs because the baseline is now the first run's model (the same one).
+    assert outcome.blessed is True
+    assert versions == results["first"][2]
+    assert outcome.pushed_to.endswith(versions[0])
+
+
+def test_unblessed_model_is_not_pushed_and_serving_is_untouched(runs):
+    _, results = runs
+    proc, outcome, versions = results["strict"]
+    _ok(proc)
+    assert outcome.blessed is False
+    assert outcome.pushed_to is None
+    assert versions == results["first"][2]
+    assert "not blessed" in proc.stdout
+    assert "auc" in proc.stdout and "overall" in proc.stdout

@@ -1,0 +1,110 @@
+"""The DAG `create_pipeline(config)` builds, checked without running anything."""
+
+import pytest
+
+from components import preprocessing, trainer
+from pipeline.config import PipelineConfig
+from pipeline.factory import RESOLVER_ID, create_pipeline, dotted_path
+
+EXPECTED_NODES = [
+    "CsvExampleGen",
+    "StatisticsGen",
+    "ImportSchemaGen",
+    "ExampleValidator",
+    "Transform",
+    "Trainer",
+    RESOLVER_ID,
+    "Evaluator",
+    "Pusher",
+]
+
+# (upstream, downstream) pairs: every data dependency in the DAG.
+EXPECTED_EDGES = {
+    ("CsvExampleGen", "StatisticsGen"),
+    ("StatisticsGen", "ExampleValidator"),
+    ("ImportSchemaGen", "ExampleValidator"),
+    ("CsvExampleGen", "Transform"),
+    ("ImportSchemaGen", "Transform"),
+    ("Transform", "Trainer"),
+    ("ImportSchemaGen", "Trainer"),
+    ("CsvExampleGen", "Evaluator"),
+    ("Trainer", "Evaluator"),
+    (RESOLVER_ID, "Evaluator"),
+    ("Trainer", "Pusher"),
+    ("Evaluator", "Pusher"),
+}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    config = PipelineConfig(output_dir=out, train_steps=7, eval_steps=3)
+    return config, create_pipeline(config)
+
+
+def test_components_are_all_there_in_a_runnable_order(built):
+    _, p = built
+    ids = [c.id for c in p.components]
+    assert sorted(ids) == sorted(EXPECTED_NODES)
+    for up, down in EXPECTED_EDGES:
+        assert ids.index(up) < ids.index(down)
+
+
+def test_pusher_is_the_atomic_one(built):
+    from components.pusher import Executor
+
+    _, p = built
+    pusher = {c.id: c for c in p.components}["Pusher"]
+    assert pusher.executor_spec.executor_class is Executor
+
+
+def test_edges(built):
+    _, p = built
+    edges = {(up.id, c.id) for c in p.components for up in c.upstream_nodes}
+    assert edges == EXPECTED_EDGES
+
+
+def test_user_code_is_wired_by_derived_paths(built):
+    _, p = built
+    by_id = {c.id: c for c in p.components}
+    assert by_id["Transform"].exec_properties["preprocessing_fn"] == (
+        "components.preprocessing.preprocessing_fn"
+    )
+    assert by_id["Trainer"].exec_properties["run_fn"] == "components.trainer.run_fn"
+    assert (
+        dotted_path(preprocessing.preprocessing_fn) == "components.preprocessing.preprocessing_fn"
+    )
+    assert dotted_path(trainer.run_fn) == "components.trainer.run_fn"
+
+
+def test_config_reaches_the_components(built):
+    config, p = built
+    by_id = {c.id: c for c in p.components}
+    assert '"num_steps": 7' in by_id["Trainer"].exec_properties["train_args"]
+    assert '"num_steps": 3' in by_id["Trainer"].exec_properties["eval_args"]
+    assert str(config.serving_dir) in by_id["Pusher"].exec_properties["push_destination"]
+    assert by_id["ImportSchemaGen"].exec_properties["schema_file"] == str(config.schema_file)
+    assert p.pipeline_info.pipeline_root == str(config.pipeline_root)
+    assert p.enable_cache is True
+    assert "--direct_running_mode=in_memory" in p.beam_pipeline_args
+
+
+def test_split_is_two_to_one_by_hash(built):
+    _, p = built
+    example_gen = {c.id: c for c in p.components}["CsvExampleGen"]
+    output_config = example_gen.exec_properties["output_config"]
+    assert '"hash_buckets": 2' in output_config and '"hash_buckets": 1' in output_config
+    assert '"pattern": "*.csv"' in example_gen.exec_properties["input_config"]
+
+
+def test_evaluator_thresholds_come_from_config(built):
+    config, p = built
+    eval_config = {c.id: c for c in p.components}["Evaluator"].exec_properties["eval_config"]
+    assert str(config.thresholds.min_auc) in eval_config
+    assert "transform_features" in eval_config
+
+
+def test_factory_is_pure(tmp_path):
+    """Building the DAG writes nothing."""
+    create_pipeline(PipelineConfig(output_dir=tmp_path / "out"))
+    assert not (tmp_path / "out").exists()
