@@ -12,6 +12,9 @@ class ModelParams:
     hidden_units: tuple[int, ...] = (64, 32)
     learning_rate: float = 0.001
     batch_size: int = 40
+    # Seeds weight initialisation and the order training batches are read in, so that re-running
+    # on the same data gives the same model.
+    seed: int = 42
 
     def errors(self) -> list[str]:
         errs = []

@@ -23,11 +23,15 @@ PREDICTION_KEY = "big_tipper_probability"
 SERVING_INPUT = "examples"
 
 
-def input_fn(file_pattern, data_accessor, tf_transform_output, batch_size: int) -> tf.data.Dataset:
-    """Repeating batches of (transformed features, label) from Transform's output files."""
+def input_fn(
+    file_pattern, data_accessor, tf_transform_output, batch_size: int, seed: int | None = None
+) -> tf.data.Dataset:
+    """Repeating, shuffled batches of (transformed features, label) from Transform's output."""
     return data_accessor.tf_dataset_factory(
         file_pattern,
-        tfxio.TensorFlowDatasetOptions(batch_size=batch_size, label_key=fc.LABEL.name),
+        tfxio.TensorFlowDatasetOptions(
+            batch_size=batch_size, label_key=fc.LABEL.name, shuffle_seed=seed
+        ),
         tf_transform_output.transformed_metadata.schema,
     ).repeat()
 
@@ -63,9 +67,14 @@ def export(model: tf.keras.Model, tf_transform_output, export_dir: str) -> None:
 
 def run_fn(fn_args: tfx.components.FnArgs) -> None:
     params = ModelParams.from_dict(fn_args.custom_config or {})
+    tf.keras.utils.set_random_seed(params.seed)
     tf_transform_output = tft.TFTransformOutput(fn_args.transform_output)
     train = input_fn(
-        fn_args.train_files, fn_args.data_accessor, tf_transform_output, params.batch_size
+        fn_args.train_files,
+        fn_args.data_accessor,
+        tf_transform_output,
+        params.batch_size,
+        seed=params.seed,
     )
     evaluation = input_fn(
         fn_args.eval_files, fn_args.data_accessor, tf_transform_output, params.batch_size
