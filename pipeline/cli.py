@@ -13,6 +13,7 @@ from pipeline.config import (
     ConfigError,
     PipelineConfig,
     Thresholds,
+    local_config,
 )
 
 EXAMPLES = """examples:
@@ -62,9 +63,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _config(args: argparse.Namespace) -> PipelineConfig:
-    return PipelineConfig(
-        data_dir=args.data.expanduser().absolute(),
-        output_dir=args.output.expanduser().absolute(),
+    return local_config(
+        data_dir=args.data,
+        output_dir=args.output,
         train_steps=args.train_steps,
         eval_steps=args.eval_steps,
         enable_cache=not args.no_cache,
@@ -80,7 +81,7 @@ def _run(config: PipelineConfig, verbose: bool) -> int:
     from pipeline.logs import log_to_file
     from pipeline.summary import describe_failure, describe_run
 
-    log_file = log_to_file(config.log_dir, verbose)
+    log_file = log_to_file(Path(config.log_dir), verbose)
     print(
         f"Running pipeline {config.pipeline_name}: data {config.data_dir}, "
         f"output {config.output_dir}",

@@ -38,7 +38,7 @@ def _split_config() -> example_gen_pb2.Output:
 def create_pipeline(config: PipelineConfig, metadata_connection_config=None) -> tfx.dsl.Pipeline:
     # Reads the CSV files (only *.csv, so a README beside the data is ignored) into tf.Examples.
     example_gen = tfx.components.CsvExampleGen(
-        input_base=str(config.data_dir),
+        input_base=config.data_dir,
         input_config=example_gen_pb2.Input(
             splits=[example_gen_pb2.Input.Split(name="single_split", pattern="*.csv")]
         ),
@@ -49,7 +49,7 @@ def create_pipeline(config: PipelineConfig, metadata_connection_config=None) -> 
     statistics_gen = tfx.components.StatisticsGen(examples=example_gen.outputs["examples"])
 
     # The curated schema is the data contract; importing it (not inferring) keeps it reviewed.
-    schema_gen = tfx.components.ImportSchemaGen(schema_file=str(config.schema_file))
+    schema_gen = tfx.components.ImportSchemaGen(schema_file=config.schema_file)
 
     # Checks the statistics against the schema and records anomalies.
     example_validator = tfx.components.ExampleValidator(
@@ -98,13 +98,13 @@ def create_pipeline(config: PipelineConfig, metadata_connection_config=None) -> 
         model=trainer_component.outputs["model"],
         model_blessing=evaluator.outputs["blessing"],
         push_destination=tfx.proto.PushDestination(
-            filesystem=tfx.proto.PushDestination.Filesystem(base_directory=str(config.serving_dir))
+            filesystem=tfx.proto.PushDestination.Filesystem(base_directory=config.serving_dir)
         ),
     )
 
     return tfx.dsl.Pipeline(
         pipeline_name=config.pipeline_name,
-        pipeline_root=str(config.pipeline_root),
+        pipeline_root=config.pipeline_root,
         components=[
             example_gen,
             statistics_gen,
@@ -118,5 +118,5 @@ def create_pipeline(config: PipelineConfig, metadata_connection_config=None) -> 
         ],
         enable_cache=config.enable_cache,
         metadata_connection_config=metadata_connection_config,
-        beam_pipeline_args=list(config.beam_args),
+        beam_pipeline_args=config.beam.args(),
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tfx import v1 as tfx
 
 from pipeline.config import PipelineConfig
@@ -9,8 +11,6 @@ from pipeline.factory import create_pipeline
 
 
 def run_local(config: PipelineConfig) -> None:
-    config.output_dir.mkdir(parents=True, exist_ok=True)
-    metadata = tfx.orchestration.metadata.sqlite_metadata_connection_config(
-        str(config.metadata_path)
-    )
+    Path(config.output_dir).mkdir(parents=True, exist_ok=True)
+    metadata = tfx.orchestration.metadata.sqlite_metadata_connection_config(config.metadata_path)
     tfx.orchestration.LocalDagRunner().run(create_pipeline(config, metadata))

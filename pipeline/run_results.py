@@ -25,7 +25,7 @@ class RunOutcome:
         return [n for n, s in self.states.items() if s == "FAILED"]
 
 
-def open_store(metadata_path: Path) -> metadata_store.MetadataStore:
+def open_store(metadata_path: str | Path) -> metadata_store.MetadataStore:
     config = metadata_store_pb2.ConnectionConfig()
     config.sqlite.filename_uri = str(metadata_path)
     config.sqlite.connection_mode = metadata_store_pb2.SqliteMetadataSourceConfig.READONLY
@@ -45,9 +45,9 @@ def _outputs(store, execution) -> list:
     return store.get_artifacts_by_id(ids) if ids else []
 
 
-def latest_run(metadata_path: Path) -> RunOutcome | None:
+def latest_run(metadata_path: str | Path) -> RunOutcome | None:
     """The most recent pipeline run recorded in the store, or None if there is none."""
-    if not metadata_path.exists():
+    if not Path(metadata_path).exists():
         return None
     store = open_store(metadata_path)
     runs = store.get_contexts_by_type(_RUN_CONTEXT)

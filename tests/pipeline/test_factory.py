@@ -3,7 +3,7 @@
 import pytest
 
 from components import preprocessing, trainer
-from pipeline.config import PipelineConfig
+from pipeline.config import local_config
 from pipeline.factory import RESOLVER_ID, create_pipeline, dotted_path
 
 EXPECTED_NODES = [
@@ -38,7 +38,7 @@ EXPECTED_EDGES = {
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     out = tmp_path_factory.mktemp("out")
-    config = PipelineConfig(output_dir=out, train_steps=7, eval_steps=3)
+    config = local_config(output_dir=out, train_steps=7, eval_steps=3)
     return config, create_pipeline(config)
 
 
@@ -106,5 +106,5 @@ def test_evaluator_thresholds_come_from_config(built):
 
 def test_factory_is_pure(tmp_path):
     """Building the DAG writes nothing."""
-    create_pipeline(PipelineConfig(output_dir=tmp_path / "out"))
+    create_pipeline(local_config(output_dir=tmp_path / "out"))
     assert not (tmp_path / "out").exists()

@@ -3,12 +3,14 @@
 import subprocess
 import sys
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 from components.hparams import ModelParams
+from pipeline.beam import BeamConfig
 from pipeline.cli import main
-from pipeline.config import ConfigError, PipelineConfig, Thresholds
+from pipeline.config import ConfigError, Thresholds, local_config
 from tests.conftest import REPO_ROOT
 
 
@@ -17,34 +19,36 @@ def config(tmp_path):
     data = tmp_path / "data"
     data.mkdir()
     (data / "rows.csv").write_text("a,b\n1,2\n")
-    return PipelineConfig(data_dir=data, output_dir=tmp_path / "out")
+    return local_config(data_dir=data, output_dir=tmp_path / "out")
 
 
 def test_valid_config_passes_and_paths_live_under_output(config):
     assert config.validate() is config
+    output = Path(config.output_dir)
     for path in (config.pipeline_root, config.metadata_path, config.serving_dir, config.log_dir):
-        assert config.output_dir in path.parents
+        assert output in Path(path).parents
 
 
 def test_defaults_point_at_the_bundled_data_and_schema():
-    c = PipelineConfig()
-    assert (c.data_dir / "data.csv").is_file()
-    assert c.schema_file.is_file()
+    c = local_config()
+    assert (Path(c.data_dir) / "data.csv").is_file()
+    assert Path(c.schema_file).is_file()
     assert c.validate() is c
 
 
 @pytest.mark.parametrize(
     "change, message",
     [
-        (lambda c: replace(c, data_dir=c.data_dir / "nope"), "does not exist"),
+        (lambda c: replace(c, data_dir=c.data_dir + "/nope"), "does not exist"),
         (lambda c: replace(c, train_steps=0), "train_steps must be > 0"),
         (lambda c: replace(c, eval_steps=-1), "eval_steps must be > 0"),
-        (lambda c: replace(c, schema_file=c.data_dir / "x.pbtxt"), "schema file"),
-        (lambda c: replace(c, output_dir=c.data_dir / "out"), "inside the data directory"),
+        (lambda c: replace(c, schema_file=c.data_dir + "/x.pbtxt"), "schema file"),
+        (lambda c: replace(c, output_dir=c.data_dir + "/out"), "inside the data directory"),
         (lambda c: replace(c, pipeline_name="bad name!"), "pipeline name"),
         (lambda c: replace(c, thresholds=Thresholds(min_auc=1.5)), "min_auc"),
         (lambda c: replace(c, model=ModelParams(batch_size=0)), "batch_size"),
         (lambda c: replace(c, model=ModelParams(hidden_units=())), "hidden_units"),
+        (lambda c: replace(c, beam=BeamConfig(runner="samza")), "beam runner"),
     ],
 )
 def test_each_bad_setting_is_named_in_one_line(config, change, message):
@@ -55,8 +59,8 @@ def test_each_bad_setting_is_named_in_one_line(config, change, message):
 
 
 def test_data_dir_without_csv_is_rejected(config):
-    (config.data_dir / "rows.csv").unlink()
-    (config.data_dir / "notes.txt").write_text("x")
+    (Path(config.data_dir) / "rows.csv").unlink()
+    (Path(config.data_dir) / "notes.txt").write_text("x")
     with pytest.raises(ConfigError, match="holds no .csv file"):
         config.validate()
 

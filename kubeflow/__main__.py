@@ -1,0 +1,5 @@
+import sys
+
+from kubeflow.cli import main
+
+sys.exit(main())

@@ -1,0 +1,139 @@
+"""Command line: `python -m kubeflow compile|submit` (see kubeflow/README.md)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from pipeline.beam import ENVIRONMENT_TYPES, RUNNERS, BeamConfig
+from pipeline.config import ConfigError, kubeflow_config
+
+EXAMPLES = """examples:
+  python -m kubeflow compile --output pipeline.json \\
+      --image europe-docker.pkg.dev/my-project/tfx/taxi:1.0 --pipeline-root gs://my-bucket/taxi
+  python -m kubeflow compile --output pipeline.yaml --image IMAGE --pipeline-root gs://b/root \\
+      --beam-runner dataflow --project my-project --region europe-west4 \\
+      --temp-location gs://b/tmp
+  python -m kubeflow submit --host https://kfp.example.com --spec pipeline.yaml
+  python -m kubeflow submit --vertex --project my-project --region europe-west4 \\
+      --spec pipeline.json
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    fmt = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(
+        prog="python -m kubeflow",
+        description="Compile and submit the pipeline for KFP v2 / Vertex.",
+        epilog=EXAMPLES,
+        formatter_class=fmt,
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    c = sub.add_parser(
+        "compile", help="write the KFP v2 PipelineSpec", epilog=EXAMPLES, formatter_class=fmt
+    )
+    c.add_argument(
+        "--output",
+        type=Path,
+        required=True,
+        help="spec file: JSON (a PipelineJob), or YAML when it ends in .yaml",
+    )
+    c.add_argument("--image", help="the pipeline image every step runs in (kubeflow/Dockerfile)")
+    c.add_argument("--pipeline-root", help="object-storage URI for artifacts, e.g. gs://b/root")
+    c.add_argument("--data", help="CSV directory URI (default: the sample baked into the image)")
+    c.add_argument("--serving-dir", help="push destination (default: PIPELINE_ROOT/serving)")
+    c.add_argument("--train-steps", type=int, default=1000)
+    c.add_argument("--eval-steps", type=int, default=150)
+    beam = c.add_argument_group("Beam (where the data processing runs)")
+    beam.add_argument("--beam-runner", choices=RUNNERS, default="direct")
+    beam.add_argument("--project", help="dataflow: Google Cloud project")
+    beam.add_argument("--region", help="dataflow: region")
+    beam.add_argument("--temp-location", help="dataflow: gs:// staging and temp location")
+    beam.add_argument("--job-endpoint", help="flink/spark: the job server, HOST:PORT")
+    beam.add_argument(
+        "--environment-type",
+        choices=ENVIRONMENT_TYPES,
+        default="DOCKER",
+        help="flink/spark: how workers run the Python SDK",
+    )
+    beam.add_argument("--environment-config", help="flink/spark: e.g. the SDK harness image")
+
+    s = sub.add_parser(
+        "submit", help="start a run of a compiled spec", epilog=EXAMPLES, formatter_class=fmt
+    )
+    s.add_argument("--spec", type=Path, required=True, help="file written by `compile`")
+    s.add_argument("--host", help="Kubeflow Pipelines API endpoint")
+    s.add_argument("--experiment", default="taxi-big-tipper", help="KFP experiment name")
+    s.add_argument("--vertex", action="store_true", help="submit to Vertex AI Pipelines instead")
+    s.add_argument("--project", help="vertex: Google Cloud project")
+    s.add_argument("--region", help="vertex: region, e.g. europe-west4")
+    s.add_argument("--service-account", help="vertex: service account the job runs as")
+    return parser
+
+
+def _compile(args) -> int:
+    if not args.image:
+        raise ConfigError("--image is required: the container image every step runs in")
+    if not args.pipeline_root:
+        raise ConfigError("--pipeline-root is required, e.g. gs://bucket/path")
+    beam = BeamConfig(
+        runner=args.beam_runner,
+        project=args.project,
+        region=args.region,
+        temp_location=args.temp_location,
+        job_endpoint=args.job_endpoint,
+        environment_type=args.environment_type,
+        environment_config=args.environment_config,
+    )
+    settings = {k: v for k, v in (("data_dir", args.data), ("serving_dir", args.serving_dir)) if v}
+    config = kubeflow_config(
+        pipeline_root=args.pipeline_root,
+        image=args.image,
+        beam=beam,
+        train_steps=args.train_steps,
+        eval_steps=args.eval_steps,
+        **settings,
+    ).validate()
+    os.environ["TF_USE_LEGACY_KERAS"] = "1"
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import warnings
+
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    from kubeflow.compiler import compile_spec
+    from kubeflow.spec_io import write_spec
+
+    write_spec(compile_spec(config), args.output)
+    print(f"Wrote {args.output} (image {config.image}, pipeline root {config.pipeline_root})")
+    return 0
+
+
+def _submit(args) -> int:
+    from kubeflow.submit import submit_kfp, submit_vertex
+
+    if not args.spec.is_file():
+        raise ConfigError(f"spec file {args.spec} does not exist")
+    if args.vertex:
+        if not (args.project and args.region):
+            raise ConfigError("--vertex needs --project and --region")
+        name = submit_vertex(args.project, args.region, args.spec, args.service_account)
+        print(f"Submitted Vertex AI pipeline job {name}")
+    else:
+        if not args.host:
+            raise ConfigError("--host is required (or --vertex)")
+        run_id = submit_kfp(args.host, args.spec, args.experiment)
+        print(f"Submitted run {run_id} to {args.host} (experiment {args.experiment})")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    from kubeflow.submit import SubmitError
+
+    args = _parser().parse_args(argv)
+    try:
+        return _compile(args) if args.command == "compile" else _submit(args)
+    except (ConfigError, SubmitError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2 if isinstance(exc, ConfigError) else 1

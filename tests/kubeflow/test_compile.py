@@ -1,0 +1,152 @@
+"""The compiled KFP v2 spec: strict proto, same DAG as the local run, image, importable code."""
+
+import importlib
+import importlib.util
+import os
+import subprocess
+import sys
+
+import pytest
+from google.protobuf import json_format
+from kfp.pipeline_spec import pipeline_spec_pb2
+
+from kubeflow.spec_io import read_spec, write_spec
+from pipeline.config import local_config
+from pipeline.factory import RESOLVER_ID, create_pipeline
+from tests.conftest import REPO_ROOT
+from tests.kubeflow.conftest import IMAGE, PIPELINE_ROOT
+
+
+def _node_id(task_name: str) -> str:
+    # The Resolver node compiles into one KFP task per resolved channel.
+    return RESOLVER_ID if task_name.startswith(RESOLVER_ID + "-") else task_name
+
+
+def _containers(spec):
+    for name, executor in spec["deploymentSpec"]["executors"].items():
+        if "container" in executor:
+            yield name, executor["container"]
+
+
+def test_cli_reports_what_it_wrote(compiled):
+    path, _, proc = compiled
+    assert f"Wrote {path}" in proc.stdout
+    assert proc.stderr.count("\n") <= 2, "compile is quiet: " + proc.stderr[:500]
+
+
+def test_spec_parses_strictly_into_kfp_pipeline_spec(compiled):
+    _, job, _ = compiled
+    spec = pipeline_spec_pb2.PipelineSpec()
+    json_format.ParseDict(job["pipelineSpec"], spec)  # no ignore_unknown_fields
+    assert spec.pipeline_info.name == "taxi-big-tipper"
+    assert spec.default_pipeline_root == PIPELINE_ROOT
+    assert job["runtimeConfig"]["gcsOutputDirectory"] == PIPELINE_ROOT
+
+
+def test_yaml_form_holds_the_same_pipeline_spec(compiled, tmp_path):
+    _, job, _ = compiled
+    write_spec(job, tmp_path / "pipeline.yaml")
+    spec, root = read_spec(tmp_path / "pipeline.yaml")
+    assert spec == job["pipelineSpec"] and root == PIPELINE_ROOT
+    json_format.ParseDict(spec, pipeline_spec_pb2.PipelineSpec())
+    assert not list(tmp_path.glob(".pipeline.yaml.*")), "no temporary file left behind"
+
+
+def test_tasks_and_dependencies_equal_the_local_pipeline(compiled, tmp_path):
+    _, job, _ = compiled
+    local = create_pipeline(local_config(output_dir=tmp_path))
+    local_nodes = {c.id for c in local.components}
+    local_edges = {(up.id, c.id) for c in local.components for up in c.upstream_nodes}
+
+    tasks = job["pipelineSpec"]["root"]["dag"]["tasks"]
+    spec_nodes = {_node_id(t) for t in tasks}
+    spec_edges = set()
+    for name, task in tasks.items():
+        producers = set(task.get("dependentTasks", []))
+        for source in task.get("inputs", {}).get("artifacts", {}).values():
+            if "taskOutputArtifact" in source:
+                producers.add(source["taskOutputArtifact"]["producerTask"])
+        # Edges between the Resolver's own tasks are internal to that one node.
+        spec_edges |= {
+            (_node_id(p), _node_id(name)) for p in producers if _node_id(p) != _node_id(name)
+        }
+    assert spec_nodes == local_nodes
+    assert spec_edges == local_edges
+
+
+def test_every_executor_runs_the_given_image_and_importable_code(compiled):
+    _, job, _ = compiled
+    containers = dict(_containers(job["pipelineSpec"]))
+    assert containers, "no container executors"
+    for name, container in containers.items():
+        assert container["image"] == IMAGE, name
+        commands = [(container["command"], container["args"])]
+        if "lifecycle" in container:
+            pre = container["lifecycle"]["preCacheCheck"]
+            commands.append((pre["command"], pre["args"]))
+        for command, args in commands:
+            assert command[:2] == ["python", "-m"], command
+            assert importlib.util.find_spec(command[2]) is not None, command[2]
+            if "--executor_class_path" in args:
+                path = args[args.index("--executor_class_path") + 1]
+                module, cls = path.rsplit(".", 1)
+                assert hasattr(importlib.import_module(module), cls), path
+    non_container = set(job["pipelineSpec"]["deploymentSpec"]["executors"]) - set(containers)
+    assert all(RESOLVER_ID in n for n in non_container), non_container
+
+
+def test_user_code_is_referenced_by_module_path_not_packaged_from_this_machine(compiled):
+    _, job, _ = compiled
+    tasks = job["pipelineSpec"]["root"]["dag"]["tasks"]
+    params = {
+        n: t["inputs"]["parameters"]
+        for n, t in tasks.items()
+        if "inputs" in t and "parameters" in t["inputs"]
+    }
+    assert (
+        params["Transform"]["preprocessing_fn"]["runtimeValue"]["constantValue"]["stringValue"]
+        == "components.preprocessing.preprocessing_fn"
+    )
+    assert (
+        params["Trainer"]["run_fn"]["runtimeValue"]["constantValue"]["stringValue"]
+        == "components.trainer.run_fn"
+    )
+    assert "module_file" not in params["Trainer"]
+
+
+def test_spec_carries_no_path_of_the_build_machine(compiled):
+    path, _, _ = compiled
+    text = path.read_text()
+    for local in {str(REPO_ROOT), os.path.expanduser("~"), "/tmp/", str(path.parent)}:
+        assert local not in text, local
+    assert "/pipeline/schema/schema.pbtxt" in text  # the schema baked into the image
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--image", IMAGE, "--pipeline-root", "/tmp/local/root"], "object-storage URI"),
+        (["--pipeline-root", PIPELINE_ROOT], "--image is required"),
+        (["--image", IMAGE], "--pipeline-root is required"),
+        (
+            ["--image", IMAGE, "--pipeline-root", PIPELINE_ROOT, "--beam-runner", "dataflow"],
+            "needs --project",
+        ),
+        (
+            ["--image", IMAGE, "--pipeline-root", PIPELINE_ROOT, "--beam-runner", "flink"],
+            "needs --job-endpoint",
+        ),
+    ],
+)
+def test_bad_compile_arguments_are_one_line_errors(tmp_path, args, message):
+    out = tmp_path / "p.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "kubeflow", "compile", "--output", str(out), *args],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    assert message in proc.stderr and proc.stderr.strip().count("\n") == 0, proc.stderr
+    assert not out.exists()
