@@ -74,12 +74,22 @@ def _config(args: argparse.Namespace) -> PipelineConfig:
 
 
 def _run(config: PipelineConfig, verbose: bool) -> int:
+    from pipeline.run_lock import RunLockedError, run_lock
+
+    try:
+        with run_lock(Path(config.output_dir)):
+            return _run_locked(config, verbose)
+    except RunLockedError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
+
+
+def _run_locked(config: PipelineConfig, verbose: bool) -> int:
     # Before TensorFlow loads: TFX 1.16 needs Keras 2 (tf_keras) behind tf.keras.
     os.environ["TF_USE_LEGACY_KERAS"] = "1"
     # TF's C++ start-up chatter (CUDA plugin registration on a CPU machine) is noise here.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    from pipeline.logs import log_to_file
-    from pipeline.summary import describe_failure, describe_run
+    from pipeline.logs import log_to_file, native_stderr_to
 
     log_file = log_to_file(Path(config.log_dir), verbose)
     print(
@@ -88,17 +98,23 @@ def _run(config: PipelineConfig, verbose: bool) -> int:
         flush=True,
     )
     print(f"Logs: {log_file}", flush=True)
-    from pipeline.local_runner import run_local
+    failure = None
+    with native_stderr_to(log_file, enabled=not verbose):
+        from pipeline.local_runner import run_local
+        from pipeline.summary import describe_failure, describe_run
 
-    try:
-        run_local(config)
-    except Exception as exc:  # noqa: BLE001 - any failure becomes one line; the log has the rest
-        import logging
+        try:
+            run_local(config)
+        except Exception as exc:  # noqa: BLE001 - any failure becomes one line; the log has more
+            import logging
 
-        logging.getLogger(__name__).exception("pipeline failed")
-        print(describe_failure(config, exc), file=sys.stderr)
+            logging.getLogger(__name__).exception("pipeline failed")
+            failure = describe_failure(config, exc)
+        if failure is None:
+            message, ok = describe_run(config)
+    if failure is not None:
+        print(failure, file=sys.stderr)
         return 1
-    message, ok = describe_run(config)
     print(message)
     return 0 if ok else 1
 

@@ -39,6 +39,26 @@ def join(base: str, *parts: str) -> str:
     return "/".join([base.rstrip("/"), *parts])
 
 
+def csv_file_error(path: Path) -> str | None:
+    """A cheap look at the head of a data file, so that the obvious cases get a precise message
+    instead of a parser error deep inside ExampleGen. Content problems are the schema's job."""
+    with open(path, "rb") as f:
+        head = f.read(64 * 1024)
+    if not head.strip():
+        return f"data file {path} is empty"
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as err:
+        # A character cut by the 64 KiB boundary is not a reason to reject the file.
+        text = head[: err.start].decode("utf-8") if err.start >= len(head) - 3 else None
+    if text is None or "\x00" in text:
+        return f"data file {path} is not CSV text (it looks binary)"
+    rows = [line for line in text.splitlines() if line.strip()]
+    if len(rows) < 2:
+        return f"data file {path} has a header but no data rows"
+    return None
+
+
 class ConfigError(ValueError):
     """A configuration problem, worded as one line for the user."""
 
@@ -114,6 +134,8 @@ class PipelineConfig:
             errs.append(f"data path {data} is not a directory")
         elif not any(p.is_file() for p in data.glob("*.csv")):
             errs.append(f"data directory {data} holds no .csv file")
+        else:
+            errs += [e for p in sorted(data.glob("*.csv")) if (e := csv_file_error(p))]
         if not Path(self.schema_file).is_file():
             errs.append(f"schema file {self.schema_file} does not exist")
         if output.exists() and not output.is_dir():

@@ -12,10 +12,13 @@ from tfx.proto import example_gen_pb2
 
 from components import preprocessing, trainer
 from components import pusher as atomic_pusher
+from components.data_gate import DataGate
 from pipeline.config import PipelineConfig
 from pipeline.evaluation import eval_config
 
 RESOLVER_ID = "latest_blessed_model_resolver"
+STATISTICS_RESOLVER_ID = "latest_validated_statistics_resolver"
+GATE_ID = "DataGate"
 
 
 def dotted_path(fn: Callable) -> str:
@@ -56,6 +59,25 @@ def create_pipeline(config: PipelineConfig, metadata_connection_config=None) -> 
         statistics=statistics_gen.outputs["statistics"], schema=schema_gen.outputs["schema"]
     )
 
+    # The statistics of the last run whose data passed the gate: the drift baseline. Empty on the
+    # first run, when only the schema is checked.
+    statistics_resolver = tfx.dsl.Resolver(
+        strategy_class=tfx.dsl.experimental.LatestArtifactStrategy,
+        statistics=tfx.dsl.Channel(
+            type=tfx.types.standard_artifacts.ExampleStatistics,
+            producer_component_id=GATE_ID,
+            output_key="validated_statistics",
+        ),
+    ).with_id(STATISTICS_RESOLVER_ID)
+
+    # Fails the run on any anomaly or drift, so that nothing downstream trains on bad data.
+    data_gate = DataGate(
+        anomalies=example_validator.outputs["anomalies"],
+        statistics=statistics_gen.outputs["statistics"],
+        schema=schema_gen.outputs["schema"],
+        baseline_statistics=statistics_resolver.outputs["statistics"],
+    ).with_id(GATE_ID)
+
     # Full-pass feature engineering (means, vocabularies, quantiles) whose graph is exported with
     # the model, so serving applies exactly the training-time transformation.
     transform = tfx.components.Transform(
@@ -63,6 +85,7 @@ def create_pipeline(config: PipelineConfig, metadata_connection_config=None) -> 
         schema=schema_gen.outputs["schema"],
         preprocessing_fn=dotted_path(preprocessing.preprocessing_fn),
     )
+    transform.add_upstream_node(data_gate)
 
     # Trains the tf.keras model on transformed examples and exports serving signatures.
     trainer_component = tfx.components.Trainer(
@@ -110,6 +133,8 @@ def create_pipeline(config: PipelineConfig, metadata_connection_config=None) -> 
             statistics_gen,
             schema_gen,
             example_validator,
+            statistics_resolver,
+            data_gate,
             transform,
             trainer_component,
             model_resolver,

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -26,3 +29,22 @@ def log_to_file(log_dir: Path, verbose: bool) -> Path:
     absl_logging.use_python_logging(quiet=True)
     absl_logging.set_verbosity(absl_logging.INFO)
     return path
+
+
+@contextmanager
+def native_stderr_to(path: Path, enabled: bool = True):
+    """Points file descriptor 2 at the log file, for output that bypasses Python logging: the C++
+    cores of TensorFlow and TFDV write their warnings straight to it."""
+    if not enabled:
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(path, "ab") as log:
+        os.dup2(log.fileno(), 2)
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)

@@ -16,7 +16,8 @@ State = metadata_store_pb2.Execution.State
 @dataclass
 class RunOutcome:
     run_id: str
-    states: dict[str, str] = field(default_factory=dict)  # node id -> COMPLETE, CACHED, FAILED...
+    # node id -> COMPLETE, CACHED, FAILED, or EMPTY for a Resolver with nothing to resolve yet
+    states: dict[str, str] = field(default_factory=dict)
     blessed: bool | None = None  # None: the Evaluator did not finish
     pushed_to: str | None = None
     evaluation_uri: str | None = None
@@ -59,7 +60,12 @@ def latest_run(metadata_path: str | Path) -> RunOutcome | None:
     artifact_types = {t.id: t.name for t in store.get_artifact_types()}
     for execution in executions:
         node = _node_id(store, execution)
-        outcome.states[node] = State.Name(execution.last_known_state)
+        state = State.Name(execution.last_known_state)
+        if state == "FAILED" and execution.type.endswith(".Resolver"):
+            # TFX records a Resolver that finds nothing yet (a first run has no blessed model or
+            # validated statistics) as failed; the run goes on without that input.
+            state = "EMPTY"
+        outcome.states[node] = state
         for artifact in _outputs(store, execution):
             kind = artifact_types.get(artifact.type_id)
             props = artifact.custom_properties

@@ -53,6 +53,17 @@ def _first_line(exc: BaseException) -> str:
 
 
 def describe_failure(config: PipelineConfig, exc: BaseException) -> str:
+    from components.data_gate import DataValidationError
+
+    if isinstance(exc, DataValidationError):
+        problems = str(exc).split("; ")
+        return "\n".join(
+            [
+                f"error: the data does not meet its schema ({len(problems)} problem"
+                f"{'s' if len(problems) > 1 else ''}); nothing was trained or pushed:"
+            ]
+            + [f"  {p}" for p in problems]
+        )
     outcome = latest_run(config.metadata_path)
     failed = outcome.failed_nodes() if outcome else []
     where = f" in {failed[-1]}" if failed else ""

@@ -14,6 +14,7 @@ import pytest
 
 from components import features as fc
 from components.trainer import PREDICTION_KEY
+from pipeline.factory import GATE_ID, RESOLVER_ID, STATISTICS_RESOLVER_ID
 from pipeline.run_results import latest_run
 from tests.conftest import DATA_CSV, REPO_ROOT, csv_to_examples
 
@@ -29,7 +30,13 @@ UPSTREAM = [
     "Transform",
     "Trainer",
 ]
-ALL_NODES = UPSTREAM + ["latest_blessed_model_resolver", "Evaluator", "Pusher"]
+ALL_NODES = UPSTREAM + [
+    STATISTICS_RESOLVER_ID,
+    GATE_ID,
+    RESOLVER_ID,
+    "Evaluator",
+    "Pusher",
+]
 
 
 def _run_cli(data, output, *extra):
@@ -93,7 +100,21 @@ def test_first_run_completes_every_component_in_ml_metadata(runs):
     _, results = runs
     proc, outcome, _ = results["first"]
     _ok(proc)
-    assert outcome.states == {node: "COMPLETE" for node in ALL_NODES}
+    expected = {node: "COMPLETE" for node in ALL_NODES}
+    expected[STATISTICS_RESOLVER_ID] = "EMPTY"  # no validated statistics before the first run
+    assert outcome.states == expected
+
+
+def test_example_validator_finds_the_bundled_data_clean(runs):
+    """The curated schema matches what CsvExampleGen writes, so the gate passes good data."""
+    from tensorflow_metadata.proto.v0 import anomalies_pb2
+
+    output, _ = runs
+    files = sorted((output / "pipeline_root" / "ExampleValidator").rglob("SchemaDiff.pb"))
+    assert files
+    for path in files:
+        anomalies = anomalies_pb2.Anomalies.FromString(path.read_bytes())
+        assert dict(anomalies.anomaly_info) == {}, path
 
 
 def test_first_run_blesses_and_pushes_one_version(runs):

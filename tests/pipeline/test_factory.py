@@ -4,13 +4,21 @@ import pytest
 
 from components import preprocessing, trainer
 from pipeline.config import local_config
-from pipeline.factory import RESOLVER_ID, create_pipeline, dotted_path
+from pipeline.factory import (
+    GATE_ID,
+    RESOLVER_ID,
+    STATISTICS_RESOLVER_ID,
+    create_pipeline,
+    dotted_path,
+)
 
 EXPECTED_NODES = [
     "CsvExampleGen",
     "StatisticsGen",
     "ImportSchemaGen",
     "ExampleValidator",
+    STATISTICS_RESOLVER_ID,
+    GATE_ID,
     "Transform",
     "Trainer",
     RESOLVER_ID,
@@ -23,6 +31,11 @@ EXPECTED_EDGES = {
     ("CsvExampleGen", "StatisticsGen"),
     ("StatisticsGen", "ExampleValidator"),
     ("ImportSchemaGen", "ExampleValidator"),
+    ("ExampleValidator", GATE_ID),
+    ("StatisticsGen", GATE_ID),
+    ("ImportSchemaGen", GATE_ID),
+    (STATISTICS_RESOLVER_ID, GATE_ID),
+    (GATE_ID, "Transform"),
     ("CsvExampleGen", "Transform"),
     ("ImportSchemaGen", "Transform"),
     ("Transform", "Trainer"),

@@ -65,6 +65,24 @@ def test_data_dir_without_csv_is_rejected(config):
         config.validate()
 
 
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "is empty"),
+        (b"fare,tips\n", "header but no data rows"),
+        (b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\xff\xfe\x00", "is not CSV text"),
+        ("fare,company\n1.0,Caf\u00e9 Taxi\n".encode(), None),
+    ],
+)
+def test_data_files_are_checked_before_the_pipeline_starts(config, content, message):
+    (Path(config.data_dir) / "rows.csv").write_bytes(content)
+    errors = config.errors()
+    if message is None:
+        assert errors == []
+    else:
+        assert len(errors) == 1 and message in errors[0] and "rows.csv" in errors[0]
+
+
 def test_model_params_round_trip_through_the_trainer_custom_config():
     params = ModelParams(hidden_units=(16, 8), learning_rate=0.01, batch_size=32)
     assert ModelParams.from_dict(params.to_dict()) == params

@@ -1,0 +1,119 @@
+"""DataGate: stops the run when the data breaks its contract, before anything trains on it.
+
+Stock TFX's ExampleValidator only records anomalies; Transform and Trainer go on regardless. The
+gate fails its execution when ExampleValidator found anomalies in any split, or when the training
+split drifted from the statistics of the last run that passed the gate (TFDV's drift comparators,
+with thresholds kept in the schema). Transform is wired downstream of it, so a failed gate means
+no Transform, no Trainer and no push. On success it republishes the statistics it passed, which
+become the drift baseline of the next run.
+"""
+
+# No `from __future__ import annotations`: TFX reads this component's type hints at runtime.
+import os
+
+from tfx import v1 as tfx
+from tfx.types import artifact_utils
+from tfx.utils import io_utils
+from tfx.v1.dsl.components import InputArtifact, OutputArtifact
+from tfx.v1.types.standard_artifacts import ExampleAnomalies, ExampleStatistics, Schema
+
+_ANOMALIES_FILE = "SchemaDiff.pb"
+_STATS_FILE = "FeatureStats.pb"
+DRIFT_SPLIT = "train"
+
+
+class DataValidationError(RuntimeError):
+    """The data does not meet the schema; the message lists each problem, separated by '; '."""
+
+
+def describe(anomalies, where: str = "") -> "list[str]":
+    """Plain-words lines, one per anomalous column: 'fare: unexpected string values (...)'."""
+    lines = []
+    suffix = f" [{where}]" if where else ""
+    for column, info in sorted(anomalies.anomaly_info.items()):
+        reasons = info.reason or [info]
+        for reason in reasons:
+            detail = reason.description.rstrip(".")
+            lines.append(f"{column}: {reason.short_description.lower()} ({detail}){suffix}")
+    if anomalies.HasField("dataset_anomaly_info"):
+        for reason in anomalies.dataset_anomaly_info.reason:
+            lines.append(
+                f"whole dataset: {reason.short_description.lower()} "
+                f"({reason.description.rstrip('.')}){suffix}"
+            )
+    return lines
+
+
+def _read_anomalies(uri: str, split: str):
+    from tensorflow_metadata.proto.v0 import anomalies_pb2
+
+    anomalies = anomalies_pb2.Anomalies()
+    anomalies.ParseFromString(
+        io_utils.read_bytes_file(os.path.join(uri, f"Split-{split}", _ANOMALIES_FILE))
+    )
+    return anomalies
+
+
+def _read_stats(uri: str, split: str):
+    import tensorflow_data_validation as tfdv
+
+    return tfdv.load_stats_binary(os.path.join(uri, f"Split-{split}", _STATS_FILE))
+
+
+def drift_anomalies(schema, current, baseline):
+    """Only the distribution-shift findings of TFDV for `current` against `baseline`."""
+    import tensorflow_data_validation as tfdv
+
+    anomalies = tfdv.validate_statistics(current, schema, previous_statistics=baseline)
+    drift_types = {
+        "COMPARATOR_L_INFTY_HIGH",
+        "COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH",
+        "COMPARATOR_NORMALIZED_ABSOLUTE_DIFFERENCE_HIGH",
+    }
+    from tensorflow_metadata.proto.v0 import anomalies_pb2
+
+    kept = anomalies_pb2.Anomalies()
+    for column, info in anomalies.anomaly_info.items():
+        reasons = [
+            r for r in info.reason if anomalies_pb2.AnomalyInfo.Type.Name(r.type) in drift_types
+        ]
+        if reasons:
+            kept.anomaly_info[column].CopyFrom(info)
+            del kept.anomaly_info[column].reason[:]
+            kept.anomaly_info[column].reason.extend(reasons)
+    return kept
+
+
+@tfx.dsl.components.component
+def DataGate(  # noqa: N802 - a TFX component class name
+    anomalies: InputArtifact[ExampleAnomalies],
+    statistics: InputArtifact[ExampleStatistics],
+    schema: InputArtifact[Schema],
+    validated_statistics: OutputArtifact[ExampleStatistics],
+    baseline_statistics: InputArtifact[ExampleStatistics] = None,  # optional: TFX's form
+) -> None:
+    from tensorflow_metadata.proto.v0 import schema_pb2
+
+    # The same problem in several splits is reported once, naming the splits.
+    splits_by_problem: dict = {}
+    for split in artifact_utils.decode_split_names(anomalies.split_names):
+        for problem in describe(_read_anomalies(anomalies.uri, split)):
+            splits_by_problem.setdefault(problem, []).append(split)
+    problems = [f"{p} [{', '.join(s)}]" for p, s in splits_by_problem.items()]
+
+    schema_proto = io_utils.parse_pbtxt_file(
+        os.path.join(schema.uri, "schema.pbtxt"), schema_pb2.Schema()
+    )
+    splits = artifact_utils.decode_split_names(statistics.split_names)
+    if baseline_statistics is not None and DRIFT_SPLIT in splits:
+        drift = drift_anomalies(
+            schema_proto,
+            _read_stats(statistics.uri, DRIFT_SPLIT),
+            _read_stats(baseline_statistics.uri, DRIFT_SPLIT),
+        )
+        problems += describe(drift, where="drift from the last validated data")
+    if problems:
+        raise DataValidationError("; ".join(problems))
+
+    io_utils.copy_dir(statistics.uri, validated_statistics.uri)
+    validated_statistics.split_names = statistics.split_names
