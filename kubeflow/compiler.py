@@ -23,7 +23,25 @@ def compile_spec(config: PipelineConfig) -> dict:
             config=runner_config, output_dir=tmp, output_filename="pipeline.json"
         ).run(create_pipeline(config))
         job = json.loads((Path(tmp) / "pipeline.json").read_text())
+    _fix_custom_type_resolver_queries(job["pipelineSpec"])
     # Carried in the spec itself too, so a YAML spec (which holds only pipelineSpec) still tells
     # the KFP backend where artifacts go.
     job["pipelineSpec"]["defaultPipelineRoot"] = config.pipeline_root
     return job
+
+
+def _fix_custom_type_resolver_queries(spec: dict) -> None:
+    """TFX 1.16 compiles a Resolver over an artifact type of our own into a query for
+    `schema_title="tfx.Artifact"`, while the artifacts carry their own title
+    (`template.ValidatedStatistics`), so the query would never match. Point it at the title
+    the resolver's own output definition declares."""
+    generic = 'schema_title="tfx.Artifact"'
+    for component in spec["components"].values():
+        executor = spec["deploymentSpec"]["executors"].get(component.get("executorLabel"), {})
+        queries = executor.get("resolver", {}).get("outputArtifactQueries", {})
+        for key, query in queries.items():
+            if generic not in query["filter"]:
+                continue
+            schema = component["outputDefinitions"]["artifacts"][key]["artifactType"]
+            title = schema["instanceSchema"].split("\n", 1)[0].removeprefix("title: ").strip()
+            query["filter"] = query["filter"].replace(generic, f'schema_title="{title}"')

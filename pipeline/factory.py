@@ -12,7 +12,7 @@ from tfx.proto import example_gen_pb2
 
 from components import preprocessing, trainer
 from components import pusher as atomic_pusher
-from components.data_gate import DataGate
+from components.data_gate import DataGate, ValidatedStatistics
 from pipeline.config import PipelineConfig
 from pipeline.evaluation import eval_config
 
@@ -63,11 +63,7 @@ def create_pipeline(config: PipelineConfig, metadata_connection_config=None) -> 
     # first run, when only the schema is checked.
     statistics_resolver = tfx.dsl.Resolver(
         strategy_class=tfx.dsl.experimental.LatestArtifactStrategy,
-        statistics=tfx.dsl.Channel(
-            type=tfx.types.standard_artifacts.ExampleStatistics,
-            producer_component_id=GATE_ID,
-            output_key="validated_statistics",
-        ),
+        statistics=tfx.dsl.Channel(type=ValidatedStatistics),
     ).with_id(STATISTICS_RESOLVER_ID)
 
     # Fails the run on any anomaly or drift, so that nothing downstream trains on bad data.

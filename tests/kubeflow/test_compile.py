@@ -12,7 +12,7 @@ from kfp.pipeline_spec import pipeline_spec_pb2
 
 from kubeflow.spec_io import read_spec, write_spec
 from pipeline.config import local_config
-from pipeline.factory import RESOLVER_ID, create_pipeline
+from pipeline.factory import RESOLVER_ID, STATISTICS_RESOLVER_ID, create_pipeline
 from tests.conftest import REPO_ROOT
 from tests.kubeflow.conftest import IMAGE, PIPELINE_ROOT
 
@@ -92,7 +92,23 @@ def test_every_executor_runs_the_given_image_and_importable_code(compiled):
                 module, cls = path.rsplit(".", 1)
                 assert hasattr(importlib.import_module(module), cls), path
     non_container = set(job["pipelineSpec"]["deploymentSpec"]["executors"]) - set(containers)
-    assert all(RESOLVER_ID in n for n in non_container), non_container
+    resolvers = (RESOLVER_ID, STATISTICS_RESOLVER_ID)
+    assert non_container and all(n.startswith(resolvers) for n in non_container), non_container
+
+
+def test_resolvers_query_the_types_they_resolve(compiled):
+    _, job, _ = compiled
+    executors = job["pipelineSpec"]["deploymentSpec"]["executors"]
+    filters = {
+        name: q["filter"]
+        for name, e in executors.items()
+        for q in e.get("resolver", {}).get("outputArtifactQueries", {}).values()
+    }
+    # The drift baseline: only statistics that passed the gate, never any ExampleStatistics.
+    assert filters[f"{STATISTICS_RESOLVER_ID}_executor"] == (
+        'schema_title="template.ValidatedStatistics" AND state=LIVE'
+    )
+    assert not any('"tfx.Artifact"' in f for f in filters.values())
 
 
 def test_user_code_is_referenced_by_module_path_not_packaged_from_this_machine(compiled):

@@ -189,3 +189,25 @@ def test_missing_data_dir(served):
     root, output = served
     proc = _run(root / "does-not-exist", output)
     assert proc.returncode == 2 and "does not exist" in proc.stderr
+
+
+def test_a_worse_model_is_not_blessed_and_the_good_one_stays_served(served, sample):
+    """Labels shuffled across rows: the data is valid, the model it trains is useless."""
+    import random
+
+    root, output = served
+    header, rows = sample
+    tips = [r["tips"] for r in rows]
+    random.Random(0).shuffle(tips)
+    shuffled = [{**r, "tips": t} for r, t in zip(rows, tips, strict=True)]
+    before, trainers = _serving_digest(output), _trainer_executions(output)
+
+    proc = _run(_write(root / "shuffled_labels", header, shuffled), output)
+    assert proc.returncode == 0, proc.stderr[-3000:]  # the pipeline worked; the model did not
+    outcome = latest_run(output / "metadata.sqlite")
+    assert outcome.states["Trainer"] == "COMPLETE"
+    assert _trainer_executions(output) == trainers + 1
+    assert outcome.blessed is False and outcome.pushed_to is None
+    assert _serving_digest(output) == before
+    assert "not blessed" in proc.stdout
+    assert "auc" in proc.stdout and "against the blessed baseline" in proc.stdout
