@@ -111,3 +111,57 @@ def csv_to_examples(rows: list[dict], schema, drop: tuple[str, ...] = ()) -> lis
         to_tf_example({k: [cast[types[k]](v)] for k, v in row.items() if v != ""}, drop)
         for row in rows
     ]
+
+
+def read_sample() -> tuple[list[str], list[dict]]:
+    """Header and rows of the bundled taxi CSV, as strings."""
+    import csv
+
+    with open(DATA_CSV, newline="") as f:
+        reader = csv.DictReader(f)
+        return list(reader.fieldnames), list(reader)
+
+
+def write_csv(directory: Path, header: list[str], rows: list[dict]) -> Path:
+    """Writes `directory/trips.csv` (columns not in `header` are dropped); returns the directory."""
+    import csv
+
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / "trips.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=header, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    return directory
+
+
+def pipeline_command(data, output, *extra, train_steps=100, eval_steps=20) -> list[str]:
+    """The CLI a user runs, with few training steps to keep end-to-end tests short."""
+    import sys
+
+    return [
+        sys.executable,
+        "-m",
+        "pipeline",
+        "run",
+        "--data",
+        str(data),
+        "--output",
+        str(output),
+        "--train-steps",
+        str(train_steps),
+        "--eval-steps",
+        str(eval_steps),
+        *extra,
+    ]
+
+
+def run_pipeline(data, output, *extra, **steps):
+    import subprocess
+
+    return subprocess.run(
+        pipeline_command(data, output, *extra, **steps),
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )

@@ -48,14 +48,21 @@ def test_training_reduces_the_loss(trained, transformed):
     assert final < first
 
 
-def test_exported_serving_signature_scores_raw_examples_without_label(
-    trained, transformed, raw_rows, tmp_path
-):
+@pytest.fixture(scope="module")
+def exported(trained, transformed, tmp_path_factory):
+    """The trained model exported as run_fn exports it, then loaded back as TF Serving would."""
     model, _ = trained
     _, transform_dir = transformed
-    export(model, tft.TFTransformOutput(str(transform_dir)), str(tmp_path / "model"))
+    path = tmp_path_factory.mktemp("export") / "model"
+    export(model, tft.TFTransformOutput(str(transform_dir)), str(path))
+    return tf.saved_model.load(str(path))
 
-    loaded = tf.saved_model.load(str(tmp_path / "model"))
+
+def test_exported_serving_signature_scores_raw_examples_without_label(
+    trained, transformed, raw_rows, exported
+):
+    model, _ = trained
+    loaded = exported
     assert set(loaded.signatures) == {"serving_default", "transform_features"}
     serve = loaded.signatures["serving_default"]
     assert list(serve.structured_input_signature[1]) == [SERVING_INPUT]
@@ -76,14 +83,8 @@ def test_exported_serving_signature_scores_raw_examples_without_label(
     assert probabilities[:5].mean() > probabilities[5:].mean()
 
 
-def test_transform_features_signature_returns_the_label_for_tfma(
-    trained, transformed, raw_rows, tmp_path
-):
-    model, _ = trained
-    _, transform_dir = transformed
-    export(model, tft.TFTransformOutput(str(transform_dir)), str(tmp_path / "model"))
-    loaded = tf.saved_model.load(str(tmp_path / "model"))
-    out = loaded.signatures["transform_features"](
+def test_transform_features_signature_returns_the_label_for_tfma(raw_rows, exported):
+    out = exported.signatures["transform_features"](
         examples=tf.constant([to_tf_example(r) for r in raw_rows])
     )
     np.testing.assert_array_equal(out[fc.LABEL.name].numpy().reshape(-1), [1] * 5 + [0] * 15)

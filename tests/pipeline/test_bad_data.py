@@ -5,52 +5,17 @@ One output directory serves all cases, as it would for a user: a good run first 
 pushes, and leaves validated statistics as the drift baseline), then each broken data set.
 """
 
-import csv
 import hashlib
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from pipeline.run_results import latest_run, open_store
-from tests.conftest import DATA_CSV, REPO_ROOT
+from tests.conftest import read_sample, run_pipeline, write_csv
 
 pytestmark = pytest.mark.e2e
 
 ROWS = 2000
-
-
-def _run(data: Path, output: Path):
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pipeline",
-            "run",
-            "--data",
-            str(data),
-            "--output",
-            str(output),
-            "--train-steps",
-            "100",
-            "--eval-steps",
-            "20",
-        ],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-
-
-def _write(path: Path, header: list[str], rows: list[dict]) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
-    with open(path / "trips.csv", "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=header, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
 
 
 def _serving_digest(output: Path) -> dict[str, str]:
@@ -69,9 +34,8 @@ def _trainer_executions(output: Path) -> int:
 
 @pytest.fixture(scope="module")
 def sample():
-    with open(DATA_CSV, newline="") as f:
-        reader = csv.DictReader(f)
-        return list(reader.fieldnames), [next(reader) for _ in range(ROWS)]
+    header, rows = read_sample()
+    return header, rows[:ROWS]
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +44,7 @@ def served(tmp_path_factory, sample):
     header, rows = sample
     root = tmp_path_factory.mktemp("bad_data")
     output = root / "out"
-    proc = _run(_write(root / "good", header, rows), output)
+    proc = run_pipeline(write_csv(root / "good", header, rows), output)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert latest_run(output / "metadata.sqlite").pushed_to
     return root, output
@@ -139,7 +103,7 @@ def test_bad_data_is_stopped_by_the_gate(served, sample, case):
     make, column = SCHEMA_CASES[case]
     before, trainers = _serving_digest(output), _trainer_executions(output)
     header, rows = make(*sample)
-    proc = _run(_write(root / case.replace(" ", "_"), header, rows), output)
+    proc = run_pipeline(write_csv(root / case.replace(" ", "_"), header, rows), output)
 
     assert proc.returncode == 1
     lines = proc.stderr.strip().splitlines()
@@ -155,7 +119,7 @@ def test_bad_data_is_stopped_by_the_gate(served, sample, case):
 def test_shift_is_reported_as_drift(served, sample):
     root, output = served
     header, rows = _shifted_distribution(*sample)
-    proc = _run(_write(root / "shifted_again", header, rows), output)
+    proc = run_pipeline(write_csv(root / "shifted_again", header, rows), output)
     assert "drift from the last validated data" in proc.stderr
 
 
@@ -178,7 +142,7 @@ def test_unusable_files_are_rejected_before_anything_runs(served, case):
     write(data)
     before, trainers = _serving_digest(output), _trainer_executions(output)
     runs_before = latest_run(output / "metadata.sqlite").run_id
-    proc = _run(data, output)
+    proc = run_pipeline(data, output)
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0 and message in proc.stderr, proc.stderr
     assert latest_run(output / "metadata.sqlite").run_id == runs_before, "no run was started"
@@ -187,7 +151,7 @@ def test_unusable_files_are_rejected_before_anything_runs(served, case):
 
 def test_missing_data_dir(served):
     root, output = served
-    proc = _run(root / "does-not-exist", output)
+    proc = run_pipeline(root / "does-not-exist", output)
     assert proc.returncode == 2 and "does not exist" in proc.stderr
 
 
@@ -202,7 +166,7 @@ def test_a_worse_model_is_not_blessed_and_the_good_one_stays_served(served, samp
     shuffled = [{**r, "tips": t} for r, t in zip(rows, tips, strict=True)]
     before, trainers = _serving_digest(output), _trainer_executions(output)
 
-    proc = _run(_write(root / "shuffled_labels", header, shuffled), output)
+    proc = run_pipeline(write_csv(root / "shuffled_labels", header, shuffled), output)
     assert proc.returncode == 0, proc.stderr[-3000:]  # the pipeline worked; the model did not
     outcome = latest_run(output / "metadata.sqlite")
     assert outcome.states["Trainer"] == "COMPLETE"
@@ -210,4 +174,23 @@ def test_a_worse_model_is_not_blessed_and_the_good_one_stays_served(served, samp
     assert outcome.blessed is False and outcome.pushed_to is None
     assert _serving_digest(output) == before
     assert "not blessed" in proc.stdout
-    assert "auc" in proc.stdout and "against the blessed baseline" in proc.stdout
+    # Both models are scored on the new eval split, where the served one does no better (its
+    # labels are noise too), so it is the value threshold that rejects this one.
+    assert "auc" in proc.stdout and "below the required 0.85" in proc.stdout
+
+
+def test_a_model_worse_than_the_served_one_fails_the_change_threshold(served, sample):
+    """Same good data, barely trained, with the value bar lowered so that only the comparison
+    with the served model can stop it."""
+    root, output = served
+    header, rows = sample
+    before = _serving_digest(output)
+    proc = run_pipeline(
+        write_csv(root / "good_again", header, rows), output, "--min-auc", "0.0", train_steps=1
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    outcome = latest_run(output / "metadata.sqlite")
+    assert outcome.states["Trainer"] == "COMPLETE"
+    assert outcome.blessed is False and outcome.pushed_to is None
+    assert _serving_digest(output) == before
+    assert "against the blessed baseline" in proc.stdout, proc.stdout

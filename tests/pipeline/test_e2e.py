@@ -5,10 +5,6 @@ served from the cache that must not push a duplicate; a run with an unreachable 
 not bless and must leave the serving directory alone.
 """
 
-import csv
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 
@@ -16,7 +12,7 @@ from components import features as fc
 from components.trainer import PREDICTION_KEY
 from pipeline.factory import GATE_ID, RESOLVER_ID, STATISTICS_RESOLVER_ID
 from pipeline.run_results import latest_run
-from tests.conftest import DATA_CSV, REPO_ROOT, csv_to_examples
+from tests.conftest import csv_to_examples, read_sample, run_pipeline, write_csv
 
 pytestmark = pytest.mark.e2e
 
@@ -39,49 +35,20 @@ ALL_NODES = UPSTREAM + [
 ]
 
 
-def _run_cli(data, output, *extra):
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pipeline",
-            "run",
-            "--data",
-            str(data),
-            "--output",
-            str(output),
-            "--train-steps",
-            "300",
-            "--eval-steps",
-            "50",
-            *extra,
-        ],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-
-
 @pytest.fixture(scope="module")
 def sample_rows():
-    with open(DATA_CSV, newline="") as f:
-        return list(csv.DictReader(f))
+    return read_sample()[1]
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory, sample_rows):
     root = tmp_path_factory.mktemp("e2e")
-    data = root / "data"
-    data.mkdir()
-    with open(data / "trips.csv", "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(sample_rows[0]))
-        writer.writeheader()
-        writer.writerows(sample_rows[:TRAIN_ROWS])
+    header = read_sample()[0]
+    data = write_csv(root / "data", header, sample_rows[:TRAIN_ROWS])
     output = root / "out"
     results = {}
     for name, extra in (("first", ()), ("cached", ()), ("strict", ("--min-auc", "0.999"))):
-        proc = _run_cli(data, output, *extra)
+        proc = run_pipeline(data, output, *extra, train_steps=300, eval_steps=50)
         results[name] = (
             proc,
             latest_run(output / "metadata.sqlite"),

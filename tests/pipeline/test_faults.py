@@ -1,39 +1,20 @@
 """Faults: a run killed with SIGKILL in the middle of Transform, and a second run started on the
 same output while the first is going."""
 
-import csv
 import os
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
 
 from pipeline.run_results import latest_run, open_store
-from tests.conftest import DATA_CSV, REPO_ROOT
+from tests.conftest import REPO_ROOT, pipeline_command, read_sample, write_csv
 
 pytestmark = pytest.mark.e2e
 
 ROWS = 2000
 UPSTREAM = ["CsvExampleGen", "StatisticsGen", "ImportSchemaGen", "ExampleValidator"]
-
-
-def _command(data, output):
-    return [
-        sys.executable,
-        "-m",
-        "pipeline",
-        "run",
-        "--data",
-        str(data),
-        "--output",
-        str(output),
-        "--train-steps",
-        "100",
-        "--eval-steps",
-        "20",
-    ]
 
 
 def _transform_running(output) -> bool:
@@ -53,18 +34,11 @@ def _transform_running(output) -> bool:
 @pytest.fixture(scope="module")
 def killed(tmp_path_factory):
     root = tmp_path_factory.mktemp("faults")
-    data = root / "data"
-    data.mkdir()
-    with open(DATA_CSV, newline="") as src, open(data / "trips.csv", "w", newline="") as dst:
-        reader = csv.reader(src)
-        writer = csv.writer(dst)
-        for i, row in enumerate(reader):
-            if i > ROWS:
-                break
-            writer.writerow(row)
+    header, rows = read_sample()
+    data = write_csv(root / "data", header, rows[:ROWS])
     output = root / "out"
     first = subprocess.Popen(
-        _command(data, output),
+        pipeline_command(data, output),
         cwd=REPO_ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -78,14 +52,14 @@ def killed(tmp_path_factory):
 
     started = time.time()
     second = subprocess.run(
-        _command(data, output), cwd=REPO_ROOT, capture_output=True, text=True, timeout=120
+        pipeline_command(data, output), cwd=REPO_ROOT, capture_output=True, text=True, timeout=120
     )
     second_seconds = time.time() - started
 
     os.killpg(first.pid, signal.SIGKILL)
     first.wait(timeout=60)
     third = subprocess.run(
-        _command(data, output), cwd=REPO_ROOT, capture_output=True, text=True, timeout=900
+        pipeline_command(data, output), cwd=REPO_ROOT, capture_output=True, text=True, timeout=900
     )
     return output, first, second, second_seconds, third
 
