@@ -20,7 +20,8 @@ install: $(STAMP)
 
 $(STAMP): pyproject.toml uv.lock setup.py
 	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
-	python3 -m uv sync --frozen --extra dev --python $(PYTHON_VERSION)
+	@echo "Installing .venv from uv.lock (once; about 20 s with a fast link to PyPI)"
+	python3 -m uv sync --frozen --extra dev --python $(PYTHON_VERSION) --quiet
 	@touch $@
 
 ## Run the pipeline on the bundled taxi sample into outputs/ (ARGS="--help" for options)
