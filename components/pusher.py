@@ -76,9 +76,10 @@ class Executor(tfx_pusher.Executor):
         model_push = artifact_utils.get_single_instance(
             output_dict[standard_component_specs.PUSHED_MODEL_KEY]
         )
-        served, _ = push_atomically(Path(self.GetModelPath(input_dict)), Path(base))
+        model_path = self.GetModelPath(input_dict)
+        served, _ = push_atomically(Path(model_path), Path(base))
         # Archive copy under the pipeline root, as TFX's Pusher does, for lineage.
-        io_utils.copy_dir(self.GetModelPath(input_dict), model_push.uri)
+        io_utils.copy_dir(model_path, model_push.uri)
         self._MarkPushed(model_push, pushed_destination=str(served), pushed_version=served.name)
 
 

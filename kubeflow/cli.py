@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from pipeline.beam import ENVIRONMENT_TYPES, RUNNERS, BeamConfig
-from pipeline.config import ConfigError, kubeflow_config
+from pipeline.config import ConfigError, PipelineConfig, kubeflow_config
 
 EXAMPLES = """examples:
   python -m kubeflow compile --output pipeline.json \\
@@ -45,8 +45,8 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--pipeline-root", help="object-storage URI for artifacts, e.g. gs://b/root")
     c.add_argument("--data", help="CSV directory URI (default: the sample baked into the image)")
     c.add_argument("--serving-dir", help="push destination (default: PIPELINE_ROOT/serving)")
-    c.add_argument("--train-steps", type=int, default=1000)
-    c.add_argument("--eval-steps", type=int, default=150)
+    c.add_argument("--train-steps", type=int, default=PipelineConfig.train_steps)
+    c.add_argument("--eval-steps", type=int, default=PipelineConfig.eval_steps)
     beam = c.add_argument_group("Beam (where the data processing runs)")
     beam.add_argument("--beam-runner", choices=RUNNERS, default="direct")
     beam.add_argument("--project", help="dataflow: Google Cloud project")
