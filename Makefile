@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-from-lock
 PYTHON_VERSION := 3.11
 ARGS ?=
 
-.PHONY: help install run test test-fast lint format clean
+.PHONY: help install browser run test test-fast lint format clean
 
 ## Show this help
 help:
@@ -24,17 +24,25 @@ $(STAMP): pyproject.toml uv.lock setup.py
 	python3 -m uv sync --frozen --extra dev --python $(PYTHON_VERSION) --quiet
 	@touch $@
 
+## Install Debian's chromium and chromium-driver (the report test renders the HTML report)
+browser:
+	@command -v chromium >/dev/null || { \
+		echo "Installing chromium and chromium-driver (apt, once)"; \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
 ## Run the pipeline on the bundled taxi sample into outputs/ (ARGS="--help" for options)
 run: install
 	$(PY) -m pipeline run $(ARGS)
 
 ## Run the whole test suite: unit, data, model, pipeline and end to end
-test: install
+test: install browser
 	$(PY) -m pytest $(ARGS)
 
 ## Run the tests without the end-to-end pipeline runs
 test-fast: install
-	$(PY) -m pytest -m "not e2e" $(ARGS)
+	$(PY) -m pytest -m "not e2e and not slow" $(ARGS)
 
 ## Lint and check formatting with ruff
 lint: install

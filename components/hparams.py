@@ -6,6 +6,12 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+MODEL_APIS = ("functional", "subclassed")
+TRAINING_LOOPS = ("fit", "custom")
+# "default": no distribution (one device). "mirrored": one replica per GPU, or per logical CPU
+# device when there is no GPU. "multi-worker": workers described by the TF_CONFIG variable.
+STRATEGIES = ("default", "mirrored", "multi-worker")
+
 
 @dataclass(frozen=True)
 class ModelParams:
@@ -15,9 +21,20 @@ class ModelParams:
     # Seeds weight initialisation and the order training batches are read in, so that re-running
     # on the same data gives the same model.
     seed: int = 42
+    model_api: str = "functional"
+    training_loop: str = "fit"
+    strategy: str = "default"
 
     def errors(self) -> list[str]:
         errs = []
+        for name, allowed in (
+            ("model_api", MODEL_APIS),
+            ("training_loop", TRAINING_LOOPS),
+            ("strategy", STRATEGIES),
+        ):
+            value = getattr(self, name)
+            if value not in allowed:
+                errs.append(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
         if not self.hidden_units or any(u <= 0 for u in self.hidden_units):
             errs.append(f"hidden_units must be positive integers, got {self.hidden_units}")
         if not self.learning_rate > 0:

@@ -1,7 +1,12 @@
-"""The tf.keras model: a wide-and-deep Functional network over the transformed features.
+"""The tf.keras model: a wide-and-deep network over the transformed features, written two ways.
 
-Pure: it knows the feature contract, not TFX, so tests build and train it on in-memory tensors.
-Written against `tf.keras` only; inside TFX 1.16 that is tf_keras 2.16 (TF_USE_LEGACY_KERAS=1).
+- Functional (the default): a graph of layers over named `tf.keras.Input`s.
+- Subclassed: a `tf.keras.Model` subclass holding the same layers and wiring them in `call`.
+
+Both take the same dict of transformed features and return the probability of a big tipper, so
+training, export and serving do not care which one they get. Pure: it knows the feature contract,
+not TFX. Written against `tf.keras` only; inside TFX 1.16 that is tf_keras 2.16
+(TF_USE_LEGACY_KERAS=1).
 """
 
 from __future__ import annotations
@@ -12,43 +17,119 @@ from components import features as fc
 from components.hparams import ModelParams
 
 
+class OneHot(tf.keras.layers.Layer):
+    """[batch, 1] integer ids -> [batch, depth] one-hot. Unlike CategoryEncoding (DenseBincount),
+    tf.one_hot is a TF Lite builtin, so the model converts without TF Select ops."""
+
+    def __init__(self, depth: int, **kwargs):
+        super().__init__(**kwargs)
+        self.depth = depth
+
+    def call(self, ids):
+        return tf.one_hot(tf.squeeze(ids, axis=-1), self.depth, dtype=tf.float32)
+
+    def get_config(self):
+        return {**super().get_config(), "depth": self.depth}
+
+
 def input_names() -> list[str]:
     return [fc.transformed_name(f.name) for f in fc.FEATURES]
 
 
-def build_model(params: ModelParams | None = None) -> tf.keras.Model:
-    """Wide (one-hot categoricals, linear) plus deep (numerics and one-hots, MLP) into one logit."""
-    params = params or ModelParams()
-    inputs = {
-        fc.transformed_name(f.name): tf.keras.Input(
-            shape=(1,),
-            name=fc.transformed_name(f.name),
-            dtype=tf.int64 if f.is_categorical else tf.float32,
+def _numeric_names() -> list[str]:
+    return [fc.transformed_name(f.name) for f in fc.FEATURES if not f.is_categorical]
+
+
+def _categorical() -> list[fc.Feature]:
+    return [f for f in fc.FEATURES if f.is_categorical]
+
+
+class _Layers:
+    """The layers of the network, created once and shared by both ways of wiring them."""
+
+    def __init__(self, params: ModelParams):
+        self.one_hots = {
+            fc.transformed_name(f.name): OneHot(f.cardinality, name=f"{f.name}_one_hot")
+            for f in _categorical()
+        }
+        self.wide = tf.keras.layers.Concatenate(name="wide")
+        self.deep_input = tf.keras.layers.Concatenate(name="deep_input")
+        self.deep = [
+            tf.keras.layers.Dense(units, activation="relu", name=f"deep_{i}")
+            for i, units in enumerate(params.hidden_units)
+        ]
+        self.wide_and_deep = tf.keras.layers.Concatenate(name="wide_and_deep")
+        self.output = tf.keras.layers.Dense(1, activation="sigmoid", name=fc.LABEL.name)
+
+    def __call__(self, inputs: dict) -> tf.Tensor:
+        wide = self.wide([layer(inputs[name]) for name, layer in self.one_hots.items()])
+        deep = self.deep_input([inputs[n] for n in _numeric_names()] + [wide])
+        for dense in self.deep:
+            deep = dense(deep)
+        return self.output(self.wide_and_deep([deep, wide]))
+
+
+def transformed_specs() -> dict[str, tf.TensorSpec]:
+    return {
+        fc.transformed_name(f.name): tf.TensorSpec(
+            [None, 1], tf.int64 if f.is_categorical else tf.float32, fc.transformed_name(f.name)
         )
         for f in fc.FEATURES
     }
-    numeric = [inputs[fc.transformed_name(f.name)] for f in fc.FEATURES if not f.is_categorical]
-    one_hots = [
-        tf.keras.layers.CategoryEncoding(
-            num_tokens=f.cardinality, output_mode="one_hot", name=f"{f.name}_one_hot"
-        )(inputs[fc.transformed_name(f.name)])
-        for f in fc.FEATURES
-        if f.is_categorical
-    ]
-    wide = tf.keras.layers.Concatenate(name="wide")(one_hots)
-    deep = tf.keras.layers.Concatenate(name="deep_input")(numeric + [wide])
-    for i, units in enumerate(params.hidden_units):
-        deep = tf.keras.layers.Dense(units, activation="relu", name=f"deep_{i}")(deep)
-    both = tf.keras.layers.Concatenate(name="wide_and_deep")([deep, wide])
-    probability = tf.keras.layers.Dense(1, activation="sigmoid", name=fc.LABEL.name)(both)
 
-    model = tf.keras.Model(inputs=inputs, outputs=probability, name="big_tipper")
-    model.compile(
-        optimizer=tf.keras.optimizers.Adam(params.learning_rate),
-        loss=tf.keras.losses.BinaryCrossentropy(),
-        metrics=[
-            tf.keras.metrics.BinaryAccuracy(name="binary_accuracy"),
-            tf.keras.metrics.AUC(name="auc"),
-        ],
-    )
+
+def _functional(params: ModelParams) -> tf.keras.Model:
+    inputs = {
+        name: tf.keras.Input(shape=(1,), name=name, dtype=spec.dtype)
+        for name, spec in transformed_specs().items()
+    }
+    return tf.keras.Model(inputs=inputs, outputs=_Layers(params)(inputs), name="big_tipper")
+
+
+class WideAndDeep(tf.keras.Model):
+    """The subclassed form of the same network."""
+
+    def __init__(self, params: ModelParams, **kwargs):
+        super().__init__(name="big_tipper", **kwargs)
+        self.net = _Layers(params)
+        # Tracked as attributes so Keras and SavedModel see their weights.
+        self.one_hot_layers = list(self.net.one_hots.values())
+        self.deep_layers = self.net.deep
+        self.output_layer = self.net.output
+
+    def call(self, inputs, training=False):
+        return self.net(inputs)
+
+
+def _subclassed(params: ModelParams) -> tf.keras.Model:
+    model = WideAndDeep(params)
+    # Creates the weights now (a subclassed model has none until it is first called), so that
+    # weight counts, distribution and export behave as for the Functional model.
+    model({name: tf.zeros([1, 1], spec.dtype) for name, spec in transformed_specs().items()})
+    return model
+
+
+def metrics() -> list[tf.keras.metrics.Metric]:
+    """The metrics training reports, the same for `fit` and the custom loop."""
+    return [
+        tf.keras.metrics.BinaryAccuracy(name="binary_accuracy"),
+        tf.keras.metrics.AUC(name="auc"),
+    ]
+
+
+def optimizer(params: ModelParams) -> tf.keras.optimizers.Optimizer:
+    return tf.keras.optimizers.Adam(params.learning_rate)
+
+
+def build_model(params: ModelParams | None = None, compile: bool = True) -> tf.keras.Model:
+    """The wide-and-deep model in the API `params.model_api` names, compiled for `fit` unless
+    `compile` is False (the custom loop brings its own step)."""
+    params = params or ModelParams()
+    model = _subclassed(params) if params.model_api == "subclassed" else _functional(params)
+    if compile:
+        model.compile(
+            optimizer=optimizer(params),
+            loss=tf.keras.losses.BinaryCrossentropy(),
+            metrics=metrics(),
+        )
     return model

@@ -1,73 +1,63 @@
-"""The Trainer's `run_fn`: reads Transform's output, trains the model, exports it for serving.
-
-The exported SavedModel carries two signatures:
-- `serving_default`: a batch of serialized raw tf.Examples (input `examples`, no label needed)
-  -> `{"big_tipper_probability": [batch, 1]}`, the Transform graph applied inside. TF Serving
-  calls this.
-- `transform_features`: serialized raw tf.Examples -> transformed features including the label;
-  the Evaluator (TFMA) uses it to get labels and slices.
-"""
+"""The Trainer's `run_fn`: reads Transform's output, trains the model as `ModelParams` says
+(model API, training loop, tf.distribute strategy) and exports it for serving
+(`components/export.py`). Writes `training.json` beside the TensorBoard logs: how it trained,
+on how many replicas and workers, and the final metrics."""
 
 from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
 
 import tensorflow as tf
 import tensorflow_transform as tft
 from tfx import v1 as tfx
 from tfx_bsl.public import tfxio
 
+from components import distribution
 from components import features as fc
+from components.export import export, export_saved_model
 from components.hparams import ModelParams
-from components.model import build_model, input_names
+from components.model import build_model
+from components.training import train_with_fit, train_with_tape
 
-PREDICTION_KEY = "big_tipper_probability"
-SERVING_INPUT = "examples"
+TRAINING_RECORD = "training.json"
 
 
 def input_fn(
     file_pattern, data_accessor, tf_transform_output, batch_size: int, seed: int | None = None
 ) -> tf.data.Dataset:
     """Repeating, shuffled batches of (transformed features, label) from Transform's output."""
-    return data_accessor.tf_dataset_factory(
+    dataset = data_accessor.tf_dataset_factory(
         file_pattern,
         tfxio.TensorFlowDatasetOptions(
             batch_size=batch_size, label_key=fc.LABEL.name, shuffle_seed=seed
         ),
         tf_transform_output.transformed_metadata.schema,
     ).repeat()
+    # Workers of a multi-worker run split the data by record: Transform may write fewer files
+    # than there are workers.
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return dataset.with_options(options)
 
 
-def serving_signatures(model: tf.keras.Model, tf_transform_output: tft.TFTransformOutput) -> dict:
-    # Assigned as an attribute so the Transform graph's assets and variables are saved with it.
-    model.tft_layer = tf_transform_output.transform_features_layer()
-    raw_spec = tf_transform_output.raw_feature_spec()
-    serving_spec = {k: v for k, v in raw_spec.items() if k in fc.serving_columns()}
-    names = input_names()
-    examples = tf.TensorSpec(shape=[None], dtype=tf.string, name=SERVING_INPUT)
-
-    @tf.function(input_signature=[examples])
-    def serve(examples):
-        raw = tf.io.parse_example(examples, serving_spec)
-        transformed = model.tft_layer(raw)
-        return {PREDICTION_KEY: model({k: transformed[k] for k in names})}
-
-    @tf.function(input_signature=[examples])
-    def transform_features(examples):
-        return model.tft_layer(tf.io.parse_example(examples, raw_spec))
-
-    return {
-        "serving_default": serve.get_concrete_function(),
-        "transform_features": transform_features.get_concrete_function(),
-    }
-
-
-def export(model: tf.keras.Model, tf_transform_output, export_dir: str) -> None:
-    signatures = serving_signatures(model, tf_transform_output)
-    tf.saved_model.save(model, export_dir, signatures=signatures)
+def _weights_digest(model: tf.keras.Model) -> str:
+    digest = hashlib.sha256()
+    for weight in model.weights:
+        digest.update(weight.numpy().tobytes())
+    return digest.hexdigest()
 
 
 def run_fn(fn_args: tfx.components.FnArgs) -> None:
     params = ModelParams.from_dict(fn_args.custom_config or {})
+    # Keras' per-epoch lines go to the log (absl) instead of the console the progress lines use.
+    tf.keras.utils.disable_interactive_logging()
     tf.keras.utils.set_random_seed(params.seed)
+    strategy = distribution.make_strategy(params.strategy)
+    chief = distribution.is_chief(strategy)
     tf_transform_output = tft.TFTransformOutput(fn_args.transform_output)
     train = input_fn(
         fn_args.train_files,
@@ -79,13 +69,44 @@ def run_fn(fn_args: tfx.components.FnArgs) -> None:
     evaluation = input_fn(
         fn_args.eval_files, fn_args.data_accessor, tf_transform_output, params.batch_size
     )
-    model = build_model(params)
-    model.fit(
-        train,
-        steps_per_epoch=fn_args.train_steps,
-        validation_data=evaluation,
-        validation_steps=fn_args.eval_steps,
-        callbacks=[tf.keras.callbacks.TensorBoard(log_dir=fn_args.model_run_dir)],
-        verbose=2,
-    )
-    export(model, tf_transform_output, fn_args.serving_model_dir)
+    # Other workers log beside the chief, each in its own directory.
+    log_dir = fn_args.model_run_dir
+    if not chief:
+        log_dir = os.path.join(log_dir, f"worker-{strategy.cluster_resolver.task_id}")
+    with strategy.scope():
+        model = build_model(params, compile=params.training_loop == "fit")
+    if params.training_loop == "custom":
+        results = train_with_tape(
+            model,
+            params,
+            strategy,
+            train,
+            evaluation,
+            fn_args.train_steps,
+            fn_args.eval_steps,
+            log_dir,
+        )
+    else:
+        results = train_with_fit(
+            model, train, evaluation, fn_args.train_steps, fn_args.eval_steps, log_dir
+        )
+    record = {
+        **{k: getattr(params, k) for k in ("model_api", "training_loop", "strategy")},
+        "replicas": strategy.num_replicas_in_sync,
+        "workers": distribution.worker_count(strategy),
+        "train_steps": fn_args.train_steps,
+        "replica_divergence": distribution.replica_divergence(model, strategy),
+        "weights_sha256": _weights_digest(model),
+        "metrics": results,
+    }
+    tf.io.gfile.makedirs(log_dir)
+    with tf.io.gfile.GFile(os.path.join(log_dir, TRAINING_RECORD), "w") as f:
+        json.dump(record, f, indent=2)
+    if chief:
+        export(model, tf_transform_output, fn_args.serving_model_dir)
+    else:
+        # Saving takes part in the workers' collective ops, so every worker saves; only the
+        # chief's copy is kept.
+        scratch = tempfile.mkdtemp(prefix="worker-export-")
+        export_saved_model(model, tf_transform_output, scratch)
+        shutil.rmtree(scratch, ignore_errors=True)

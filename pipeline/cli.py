@@ -1,12 +1,16 @@
-"""Command line: `python -m pipeline run --data DIR --output DIR`."""
+"""Command line: `python -m pipeline {run,report,inspect,schema}` (also installed as
+`taxi-pipeline`). Exit codes: 0 done, 1 the run failed or its model was not blessed, 2 bad input
+or arguments, 3 another run holds the output directory."""
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from pathlib import Path
 
+from components.hparams import MODEL_APIS, STRATEGIES, TRAINING_LOOPS, ModelParams
 from pipeline.config import (
     DEFAULT_DATA_DIR,
     DEFAULT_OUTPUT_DIR,
@@ -16,21 +20,45 @@ from pipeline.config import (
     local_config,
 )
 
+# Replicas MirroredStrategy gets on a machine without GPUs (logical devices on the one CPU).
+MIRRORED_CPU_REPLICAS = 2
+
 EXAMPLES = """examples:
   python -m pipeline run                                   # bundled taxi sample -> outputs/
   python -m pipeline run --data data/ --output /tmp/taxi   # choose where everything is written
   python -m pipeline run --train-steps 200 --eval-steps 50 # a quick run
+  python -m pipeline run --model-api subclassed --training-loop custom --strategy mirrored
+  python -m pipeline report --output outputs/              # HTML page of the latest run
+  python -m pipeline inspect --output outputs/             # runs, models, what is serving and why
+  python -m pipeline schema --data my_csvs/ --label species --out my_schema/
 """
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m pipeline",
-        description="The TFX taxi pipeline: validate data, transform, train, evaluate, push.",
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
+def _tf_environment() -> None:
+    # Before TensorFlow loads: TFX 1.16 needs Keras 2 (tf_keras) behind tf.keras.
+    os.environ["TF_USE_LEGACY_KERAS"] = "1"
+    # TF's C++ start-up chatter (CUDA plugin registration on a CPU machine) is noise here.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def _quiet() -> None:
+    """For the commands that only read: library deprecation notices and absl/TF info logs are
+    not for the user of `report`, `inspect` or `schema`."""
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    from absl import logging as absl_logging
+
+    absl_logging.set_verbosity(absl_logging.ERROR)
+    absl_logging.use_python_logging(quiet=True)
+
+
+def _add_output(parser: argparse.ArgumentParser, help_text: str) -> None:
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT_DIR, help=help_text)
+
+
+def _run_parser(sub) -> None:
     run = sub.add_parser(
         "run",
         help="run the pipeline locally",
@@ -43,12 +71,7 @@ def _parser() -> argparse.ArgumentParser:
         default=DEFAULT_DATA_DIR,
         help="directory of CSV files (default: the bundled taxi sample)",
     )
-    run.add_argument(
-        "--output",
-        type=Path,
-        default=DEFAULT_OUTPUT_DIR,
-        help="everything the run writes goes here; pushed models in OUTPUT/serving/",
-    )
+    _add_output(run, "everything the run writes goes here; pushed models in OUTPUT/serving/")
     run.add_argument("--train-steps", type=int, default=PipelineConfig.train_steps)
     run.add_argument("--eval-steps", type=int, default=PipelineConfig.eval_steps)
     run.add_argument(
@@ -57,8 +80,71 @@ def _parser() -> argparse.ArgumentParser:
         default=Thresholds.min_auc,
         help="AUC on the eval split a model needs to be blessed",
     )
+    run.add_argument(
+        "--model-api",
+        choices=MODEL_APIS,
+        default=ModelParams.model_api,
+        help="tf.keras Functional model or a tf.keras.Model subclass (default: %(default)s)",
+    )
+    run.add_argument(
+        "--training-loop",
+        choices=TRAINING_LOOPS,
+        default=ModelParams.training_loop,
+        help="Keras fit, or a custom tf.GradientTape loop in tf.function (default: %(default)s)",
+    )
+    run.add_argument(
+        "--strategy",
+        choices=STRATEGIES,
+        default=ModelParams.strategy,
+        help="tf.distribute strategy; mirrored splits the CPU into two replicas when there is "
+        "no GPU; multi-worker reads TF_CONFIG (default: %(default)s)",
+    )
     run.add_argument("--no-cache", action="store_true", help="re-run every component")
     run.add_argument("--verbose", action="store_true", help="also show TFX/Beam logs live")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m pipeline",
+        description="The TFX taxi pipeline: validate data, transform, train, evaluate, push.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    _run_parser(sub)
+
+    report = sub.add_parser(
+        "report",
+        help="write a self-contained HTML page about a run",
+        epilog="example:\n  python -m pipeline report --output outputs/ --run 2026-11-22T07:26:50",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_output(report, "the output directory of the runs")
+    report.add_argument("--run", help="run id (see `inspect`); default: the latest run")
+    report.add_argument("--to", type=Path, help="HTML file to write (default: OUTPUT/reports/)")
+
+    inspect = sub.add_parser(
+        "inspect",
+        help="runs, models, blessings and pushes, from ML Metadata",
+        epilog="examples:\n  python -m pipeline inspect --output outputs/\n"
+        "  python -m pipeline inspect --output outputs/ --json | jq .serving",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_output(inspect, "the output directory of the runs")
+    inspect.add_argument("--json", action="store_true", help="machine-readable output")
+
+    schema = sub.add_parser(
+        "schema",
+        help="draft a schema.pbtxt and feature contract from a new CSV",
+        epilog="example:\n  python -m pipeline schema --data my_csvs/ --label species "
+        "--out my_schema/",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    schema.add_argument("--data", type=Path, required=True, help="directory of CSV files")
+    schema.add_argument("--label", required=True, help="the column the model predicts")
+    schema.add_argument(
+        "--out", type=Path, default=Path("schema-draft"), help="where the drafts are written"
+    )
     return parser
 
 
@@ -70,6 +156,9 @@ def _config(args: argparse.Namespace) -> PipelineConfig:
         eval_steps=args.eval_steps,
         enable_cache=not args.no_cache,
         thresholds=Thresholds(min_auc=args.min_auc),
+        model=ModelParams(
+            model_api=args.model_api, training_loop=args.training_loop, strategy=args.strategy
+        ),
     ).validate()
 
 
@@ -85,11 +174,14 @@ def _run(config: PipelineConfig, verbose: bool) -> int:
 
 
 def _run_locked(config: PipelineConfig, verbose: bool) -> int:
-    # Before TensorFlow loads: TFX 1.16 needs Keras 2 (tf_keras) behind tf.keras.
-    os.environ["TF_USE_LEGACY_KERAS"] = "1"
-    # TF's C++ start-up chatter (CUDA plugin registration on a CPU machine) is noise here.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    _tf_environment()
+    if config.model.strategy == "mirrored":
+        from components.distribution import split_cpu
+
+        # Must happen before any component initialises TensorFlow's devices.
+        split_cpu(MIRRORED_CPU_REPLICAS)
     from pipeline.logs import log_to_file, native_stderr_to
+    from pipeline.progress import Progress
 
     log_file = log_to_file(Path(config.log_dir), verbose)
     print(
@@ -98,20 +190,26 @@ def _run_locked(config: PipelineConfig, verbose: bool) -> int:
         flush=True,
     )
     print(f"Logs: {log_file}", flush=True)
+    progress = Progress(config.metadata_path, total=0)
+    logging.getLogger().addHandler(progress)
     failure = None
     with native_stderr_to(log_file, enabled=not verbose):
         from pipeline.local_runner import run_local
         from pipeline.summary import describe_failure, describe_run
 
         try:
-            run_local(config)
+            run_local(config, progress)
         except Exception as exc:  # noqa: BLE001 - any failure becomes one line; the log has more
-            import logging
-
             logging.getLogger(__name__).exception("pipeline failed")
+            progress.failed()
             failure = describe_failure(config, exc)
         if failure is None:
-            message, ok = describe_run(config)
+            try:
+                message, ok = describe_run(config)
+            except Exception as exc:  # noqa: BLE001 - the run is recorded; only the summary failed
+                logging.getLogger(__name__).exception("summary failed")
+                message = f"The run finished, but its summary failed: {exc}; see {log_file}"
+                ok = False
     if failure is not None:
         print(failure, file=sys.stderr)
         return 1
@@ -119,8 +217,58 @@ def _run_locked(config: PipelineConfig, verbose: bool) -> int:
     return 0 if ok else 1
 
 
+def _report(args: argparse.Namespace) -> int:
+    _tf_environment()
+    _quiet()
+    from pipeline.report import ReportError, write_report
+
+    try:
+        path = write_report(args.output.expanduser().absolute(), args.run, args.to)
+    except ReportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"Report: {path}")
+    return 0
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    _tf_environment()
+    _quiet()
+    from pipeline.inspection import InspectError, inspect_as_json, inspect_as_text
+
+    try:
+        output = args.output.expanduser().absolute()
+        print(inspect_as_json(output) if args.json else inspect_as_text(output))
+    except InspectError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    _tf_environment()
+    _quiet()
+    from pipeline.draft_schema import SchemaDraftError, draft
+
+    try:
+        written = draft(args.data.expanduser().absolute(), args.label, args.out)
+    except SchemaDraftError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for path in written:
+        print(f"Wrote {path}")
+    print("Next: curate both files (see the README's 'Use your own data').")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "report":
+        return _report(args)
+    if args.command == "inspect":
+        return _inspect(args)
+    if args.command == "schema":
+        return _schema(args)
     try:
         config = _config(args)
     except ConfigError as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tensorflow_model_analysis as tfma
 
 from components import features as fc
-from components.trainer import PREDICTION_KEY
+from components.export import PREDICTION_KEY
 from pipeline.config import Thresholds
 
 

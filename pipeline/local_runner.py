@@ -8,9 +8,13 @@ from tfx import v1 as tfx
 
 from pipeline.config import PipelineConfig
 from pipeline.factory import create_pipeline
+from pipeline.progress import Progress
 
 
-def run_local(config: PipelineConfig) -> None:
+def run_local(config: PipelineConfig, progress: Progress | None = None) -> None:
     Path(config.output_dir).mkdir(parents=True, exist_ok=True)
     metadata = tfx.orchestration.metadata.sqlite_metadata_connection_config(config.metadata_path)
-    tfx.orchestration.LocalDagRunner().run(create_pipeline(config, metadata))
+    pipeline = create_pipeline(config, metadata)
+    if progress is not None:
+        progress.total = len(pipeline.components)
+    tfx.orchestration.LocalDagRunner().run(pipeline)

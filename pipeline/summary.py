@@ -2,20 +2,9 @@
 
 from __future__ import annotations
 
+from pipeline import artifacts
 from pipeline.config import PipelineConfig
 from pipeline.run_results import RunOutcome, latest_run
-
-
-def overall_metrics(evaluation_uri: str) -> dict[str, float]:
-    """The candidate model's metrics on the whole eval split, by TFMA metric name."""
-    import tensorflow_model_analysis as tfma
-
-    result = tfma.load_eval_result(evaluation_uri)
-    for slice_key, by_output in result.slicing_metrics:
-        if slice_key == ():
-            values = by_output.get("", {}).get("", {})
-            return {k: v["doubleValue"] for k, v in values.items() if "doubleValue" in v}
-    return {}
 
 
 def _rule(threshold, value: float) -> str:
@@ -70,23 +59,54 @@ def describe_failure(config: PipelineConfig, exc: BaseException) -> str:
     return f"error: pipeline failed{where}: {type(exc).__name__}: {_first_line(exc)}"
 
 
+def _metrics_line(metrics: dict[str, float], thresholds) -> str:
+    parts = []
+    for name, bar in (
+        ("auc", thresholds.min_auc),
+        ("binary_accuracy", thresholds.min_binary_accuracy),
+    ):
+        if name in metrics:
+            parts.append(f"{name} {metrics[name]:.4f} (needs >= {bar:g})")
+    return ", ".join(parts)
+
+
+def _baseline_line(ev, thresholds) -> str:
+    if ev.baseline is None or "auc" not in ev.baseline:
+        return "none yet (no blessed model to compare with)"
+    change = ev.overall.get("auc", float("nan")) - ev.baseline["auc"]
+    return (
+        f"auc {ev.baseline['auc']:.4f}, change {change:+.4f} "
+        f"(allowed >= {-thresholds.max_auc_drop:+g})"
+    )
+
+
 def describe_run(config: PipelineConfig) -> tuple[str, bool]:
     """Returns the summary text and whether the run completed."""
     outcome: RunOutcome | None = latest_run(config.metadata_path)
     if outcome is None:
         return "error: the run left no record in ML Metadata", False
+    rows = artifacts.rows_per_split(outcome)
+    problems = sum(len(v) for v in artifacts.anomalies(outcome).values())
+    data = ", ".join(f"{split} {n:,} rows" for split, n in rows.items())
     lines = [
-        f"Run {outcome.run_id}: "
-        + ", ".join(f"{node} {state.lower()}" for node, state in outcome.states.items())
+        "",
+        f"Run      {outcome.run_id}, {outcome.seconds:.0f} s in components",
+        f"Data     {data}; anomalies: {problems or 'none'}",
     ]
     if outcome.evaluation_uri:
-        metrics = overall_metrics(outcome.evaluation_uri)
-        shown = {k: metrics[k] for k in ("auc", "binary_accuracy", "example_count") if k in metrics}
-        lines.append("Eval split: " + ", ".join(f"{k} {v:.4g}" for k, v in shown.items()))
+        ev = artifacts.evaluation(outcome.evaluation_uri)
+        count = int(ev.overall.get("example_count", 0))
+        lines.append(
+            f"Model    {_metrics_line(ev.overall, config.thresholds)} on {count:,} eval rows"
+        )
+        lines.append(f"Baseline {_baseline_line(ev, config.thresholds)}")
     if outcome.blessed and outcome.pushed_to:
-        lines.append(f"Model blessed and pushed to {outcome.pushed_to}")
+        lines.append(f"Result   blessed and pushed to {outcome.pushed_to}")
+    elif outcome.blessed and not outcome.pushed_to:
+        lines.append("Result   blessed; the same model is already served, nothing new pushed")
     elif outcome.blessed is False:
         reasons = threshold_failures(outcome.evaluation_uri) if outcome.evaluation_uri else []
-        lines.append("Model not blessed, nothing pushed; serving directory unchanged.")
-        lines.extend(f"  failed threshold {r}" for r in reasons)
+        lines.append("Result   not blessed, nothing pushed; serving directory unchanged")
+        lines.extend(f"         failed threshold {r}" for r in reasons)
+    lines.append(f"Report   python -m pipeline report --output {config.output_dir}")
     return "\n".join(lines), not outcome.failed_nodes()

@@ -6,9 +6,9 @@ import tensorflow as tf
 import tensorflow_transform as tft
 
 from components import features as fc
+from components.export import PREDICTION_KEY, SERVING_INPUT, export
 from components.hparams import ModelParams
 from components.model import build_model, input_names
-from components.trainer import PREDICTION_KEY, SERVING_INPUT, export
 from tests.conftest import to_tf_example
 
 

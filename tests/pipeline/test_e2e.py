@@ -1,22 +1,20 @@
-"""The whole local pipeline, as the CLI runs it, on a slice of the taxi sample in a temp dir.
+"""The whole local pipeline, as the CLI runs it: what the runs (tests/pipeline/conftest.py) left
+in ML Metadata and the serving directory."""
 
-Three runs into one output directory: a fresh run that must bless and push; an identical run
-served from the cache that must not push a duplicate; a run with an unreachable AUC bar that must
-not bless and must leave the serving directory alone.
-"""
+import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from components import features as fc
-from components.trainer import PREDICTION_KEY
+from components.export import PREDICTION_KEY, TFLITE_FILE
 from pipeline.factory import GATE_ID, RESOLVER_ID, STATISTICS_RESOLVER_ID
-from pipeline.run_results import latest_run
-from tests.conftest import csv_to_examples, read_sample, run_pipeline, write_csv
+from tests.conftest import csv_to_examples
+from tests.pipeline.conftest import TRAIN_ROWS
 
 pytestmark = pytest.mark.e2e
 
-TRAIN_ROWS = 5000
 UNSEEN_ROWS = 3000
 UPSTREAM = [
     "CsvExampleGen",
@@ -33,30 +31,6 @@ ALL_NODES = UPSTREAM + [
     "Evaluator",
     "Pusher",
 ]
-
-
-@pytest.fixture(scope="module")
-def sample_rows():
-    return read_sample()[1]
-
-
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory, sample_rows):
-    root = tmp_path_factory.mktemp("e2e")
-    header = read_sample()[0]
-    data = write_csv(root / "data", header, sample_rows[:TRAIN_ROWS])
-    output = root / "out"
-    results = {}
-    for name, extra in (("first", ()), ("cached", ()), ("strict", ("--min-auc", "0.999"))):
-        proc = run_pipeline(data, output, *extra, train_steps=300, eval_steps=50)
-        results[name] = (
-            proc,
-            latest_run(output / "metadata.sqlite"),
-            sorted(p.name for p in (output / "serving").iterdir())
-            if (output / "serving").exists()
-            else [],
-        )
-    return output, results
 
 
 def _ok(proc):
@@ -93,6 +67,7 @@ def test_first_run_blesses_and_pushes_one_version(runs):
     assert outcome.pushed_to == str(output / "serving" / versions[0])
     assert "blessed and pushed to" in proc.stdout
     assert (output / "serving" / versions[0] / "saved_model.pb").is_file()
+    assert (output / "serving" / versions[0] / TFLITE_FILE).stat().st_size > 0
 
 
 def test_pushed_model_scores_unseen_raw_examples_as_probabilities(runs, sample_rows, schema):
@@ -132,3 +107,16 @@ def test_unblessed_model_is_not_pushed_and_serving_is_untouched(runs):
     assert versions == results["first"][2]
     assert "not blessed" in proc.stdout
     assert "auc" in proc.stdout and "overall" in proc.stdout
+
+
+def test_subclassed_model_with_custom_loop_is_blessed_and_pushed_with_its_tflite(runs):
+    _, results = runs
+    proc, outcome, versions = results["toolbox"]
+    _ok(proc)
+    assert outcome.blessed is True
+    assert len(versions) == 1
+    pushed = outcome.pushed_to
+    assert pushed.endswith(versions[0])
+    assert {"saved_model.pb", TFLITE_FILE} <= {p.name for p in Path(pushed).iterdir()}
+    record = json.loads(next(Path(outcome.model_run_uri).rglob("training.json")).read_text())
+    assert (record["model_api"], record["training_loop"]) == ("subclassed", "custom")

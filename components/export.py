@@ -1,0 +1,78 @@
+"""Exports the trained model for serving.
+
+The SavedModel carries two signatures:
+- `serving_default`: a batch of serialized raw tf.Examples (input `examples`, no label needed)
+  -> `{"big_tipper_probability": [batch, 1]}`, the Transform graph applied inside. TF Serving
+  calls this.
+- `transform_features`: serialized raw tf.Examples -> transformed features including the label;
+  the Evaluator (TFMA) uses it to get labels and slices.
+
+Beside it, `model.tflite` holds the network alone for TF Lite, on TF Lite builtin ops only:
+transformed features in (the `transform_features` signature, or the app's own copy of the
+transform, produces them), `big_tipper_probability` out. The whole serving function with the
+Transform inside converts only with TF Select ops, and then fails at run time: TF Lite cannot
+initialise the Transform's vocabulary tables from their asset files.
+"""
+
+from __future__ import annotations
+
+import os
+
+import tensorflow as tf
+import tensorflow_transform as tft
+
+from components import features as fc
+from components.model import input_names, transformed_specs
+
+PREDICTION_KEY = "big_tipper_probability"
+SERVING_INPUT = "examples"
+TFLITE_FILE = "model.tflite"
+
+
+def serving_signatures(model: tf.keras.Model, tf_transform_output: tft.TFTransformOutput) -> dict:
+    # Assigned as an attribute so the Transform graph's assets and variables are saved with it.
+    model.tft_layer = tf_transform_output.transform_features_layer()
+    raw_spec = tf_transform_output.raw_feature_spec()
+    serving_spec = {k: v for k, v in raw_spec.items() if k in fc.serving_columns()}
+    names = input_names()
+    examples = tf.TensorSpec(shape=[None], dtype=tf.string, name=SERVING_INPUT)
+
+    @tf.function(input_signature=[examples])
+    def serve(examples):
+        raw = tf.io.parse_example(examples, serving_spec)
+        transformed = model.tft_layer(raw)
+        return {PREDICTION_KEY: model({k: transformed[k] for k in names})}
+
+    @tf.function(input_signature=[examples])
+    def transform_features(examples):
+        return model.tft_layer(tf.io.parse_example(examples, raw_spec))
+
+    return {
+        "serving_default": serve.get_concrete_function(),
+        "transform_features": transform_features.get_concrete_function(),
+    }
+
+
+def export_saved_model(model: tf.keras.Model, tf_transform_output, export_dir: str) -> None:
+    signatures = serving_signatures(model, tf_transform_output)
+    tf.saved_model.save(model, export_dir, signatures=signatures)
+
+
+def export_tflite(model: tf.keras.Model, path: str) -> None:
+    """Converts the network (transformed features -> probability) to a TF Lite flatbuffer."""
+
+    @tf.function(input_signature=[transformed_specs()])
+    def predict(features):
+        return {PREDICTION_KEY: model(features)}
+
+    converter = tf.lite.TFLiteConverter.from_concrete_functions(
+        [predict.get_concrete_function()], model
+    )
+    with tf.io.gfile.GFile(path, "wb") as f:
+        f.write(converter.convert())
+
+
+def export(model: tf.keras.Model, tf_transform_output, export_dir: str) -> None:
+    """SavedModel and, in the same directory, its TF Lite twin."""
+    export_saved_model(model, tf_transform_output, export_dir)
+    export_tflite(model, os.path.join(export_dir, TFLITE_FILE))

@@ -1,0 +1,143 @@
+"""Reads the contents of a run's artifacts with the libraries that wrote them (TFDV for
+statistics and anomalies, TFMA for evaluations), for the summary, the report and `inspect`."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.run_results import RunOutcome
+
+STATISTICS_NODE = "StatisticsGen"
+VALIDATOR_NODE = "ExampleValidator"
+
+
+def _splits(uri: str, file_name: str) -> dict[str, Path]:
+    """{split: path} for TFX's per-split layout `<uri>/Split-<name>/<file_name>`."""
+    found = {
+        p.parent.name.removeprefix("Split-"): p for p in Path(uri).glob(f"Split-*/{file_name}")
+    }
+    return {split: found[split] for split in sorted(found, key=lambda s: (s != "train", s))}
+
+
+def statistics(outcome: RunOutcome) -> dict:
+    """{split: DatasetFeatureStatistics} from the run's StatisticsGen output."""
+    import tensorflow_data_validation as tfdv
+
+    node = outcome.nodes.get(STATISTICS_NODE)
+    artifact = node.output("ExampleStatistics") if node else None
+    if artifact is None:
+        return {}
+    return {
+        split: tfdv.load_stats_binary(str(path)).datasets[0]
+        for split, path in _splits(artifact.uri, "FeatureStats.pb").items()
+    }
+
+
+def rows_per_split(outcome: RunOutcome) -> dict[str, int]:
+    return {split: int(stats.num_examples) for split, stats in statistics(outcome).items()}
+
+
+def anomalies(outcome: RunOutcome) -> dict[str, list[tuple[str, str]]]:
+    """{split: [(column, description), ...]} from the run's ExampleValidator output."""
+    from tensorflow_data_validation.utils import anomalies_util
+
+    node = outcome.nodes.get(VALIDATOR_NODE)
+    artifact = node.output("ExampleAnomalies") if node else None
+    if artifact is None:
+        return {}
+    found = {}
+    for split, path in _splits(artifact.uri, "SchemaDiff.pb").items():
+        result = anomalies_util.load_anomalies_binary(str(path))
+        found[split] = [
+            (column, info.description or info.short_description)
+            for column, info in sorted(result.anomaly_info.items())
+        ]
+    return found
+
+
+def _metric_values(by_output: dict) -> dict[str, float]:
+    values = by_output.get("", {}).get("", {})
+    return {k: v["doubleValue"] for k, v in values.items() if "doubleValue" in v}
+
+
+@dataclass
+class Evaluation:
+    overall: dict[str, float]  # metric -> value, on the whole eval split
+    # slice value (e.g. hour 7) -> metrics, for the slicing feature of the eval config
+    slices: dict[str, dict[str, float]] = field(default_factory=dict)
+    slice_feature: str | None = None
+    baseline: dict[str, float] | None = None  # the baseline model's overall metrics, if any
+
+
+def _eval_config(uri: str) -> dict:
+    return json.loads((Path(uri) / "eval_config.json").read_text())["evalConfig"]
+
+
+def _has_baseline(uri: str) -> bool:
+    return any(m.get("isBaseline") for m in _eval_config(uri)["modelSpecs"])
+
+
+def _rule(threshold: dict) -> str:
+    if "valueThreshold" in threshold:
+        bounds = threshold["valueThreshold"]
+        if "lowerBound" in bounds:
+            return f">= {bounds['lowerBound']:g}"
+        return f"<= {bounds['upperBound']:g}"
+    change = threshold.get("changeThreshold", {})
+    return f"change vs baseline >= {change.get('absolute', 0):+g}"
+
+
+def _metric_name(metric: dict) -> str:
+    named = json.loads(metric.get("config") or "{}").get("name")
+    return named or re.sub(r"(?<=[a-z])(?=[A-Z])", "_", metric["className"]).lower()
+
+
+def threshold_rules(uri: str) -> dict[str, list[str]]:
+    """{metric: [">= 0.85", "change vs baseline >= -0.01"]}: the rules the Evaluator applied on
+    the whole eval split, read from the eval config it saved beside its results."""
+    rules: dict[str, list[str]] = {}
+    for spec in _eval_config(uri).get("metricsSpecs", []):
+        for metric in spec.get("metrics", []):
+            thresholds = [t["threshold"] for t in metric.get("perSliceThresholds", [])]
+            if "threshold" in metric:
+                thresholds.append(metric["threshold"])
+            for threshold in thresholds:
+                for kind in ("valueThreshold", "changeThreshold"):
+                    if kind in threshold:
+                        rules.setdefault(_metric_name(metric), []).append(
+                            _rule({kind: threshold[kind]})
+                        )
+    return rules
+
+
+def evaluation(uri: str) -> Evaluation:
+    import tensorflow_model_analysis as tfma
+
+    baseline = _has_baseline(uri)
+    result = tfma.load_eval_result(uri, model_name="candidate" if baseline else None)
+    found = Evaluation(overall={})
+    for slice_key, by_output in result.slicing_metrics:
+        metrics = _metric_values(by_output)
+        if slice_key == ():
+            found.overall = metrics
+        elif len(slice_key) == 1:
+            ((feature, value),) = slice_key
+            found.slice_feature = feature
+            found.slices[str(value)] = metrics
+    if baseline:
+        base = tfma.load_eval_result(uri, model_name="baseline")
+        found.baseline = next(
+            (_metric_values(m) for key, m in base.slicing_metrics if key == ()), None
+        )
+    return found
+
+
+def training_record(outcome: RunOutcome) -> dict | None:
+    """The Trainer's training.json (how the model was trained, final metrics), if any."""
+    if not outcome.model_run_uri:
+        return None
+    path = Path(outcome.model_run_uri) / "training.json"
+    return json.loads(path.read_text()) if path.is_file() else None

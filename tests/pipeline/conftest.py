@@ -1,0 +1,42 @@
+"""The end-to-end runs, shared by the e2e modules: four runs of the CLI on a slice of the sample.
+
+Into one output directory: a fresh run that must bless and push; an identical run served from the
+cache that must not push a duplicate; a run with an unreachable AUC bar that must not bless and
+must leave the serving directory alone. Into a second one: the subclassed model with the custom
+training loop.
+"""
+
+import pytest
+
+from pipeline.run_results import latest_run
+from tests.conftest import read_sample, run_pipeline, write_csv
+
+TRAIN_ROWS = 5000
+
+
+@pytest.fixture(scope="session")
+def sample_rows():
+    return read_sample()[1]
+
+
+@pytest.fixture(scope="session")
+def runs(tmp_path_factory, sample_rows):
+    root = tmp_path_factory.mktemp("e2e")
+    header = read_sample()[0]
+    data = write_csv(root / "data", header, sample_rows[:TRAIN_ROWS])
+    output = root / "out"
+    results = {}
+    toolbox = ("--model-api", "subclassed", "--training-loop", "custom")
+    for name, extra, out in (
+        ("first", (), output),
+        ("cached", (), output),
+        ("strict", ("--min-auc", "0.999"), output),
+        ("toolbox", toolbox, root / "toolbox"),
+    ):
+        proc = run_pipeline(data, out, *extra, train_steps=300, eval_steps=50)
+        results[name] = (
+            proc,
+            latest_run(out / "metadata.sqlite"),
+            sorted(p.name for p in (out / "serving").glob("*")),
+        )
+    return output, results

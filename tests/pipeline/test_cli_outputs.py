@@ -1,0 +1,170 @@
+"""What the CLI shows a user about the end-to-end runs: progress and summary lines, the HTML
+report (content, and rendered in headless Chromium), and `inspect`."""
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from pipeline import artifacts
+from tests.conftest import REPO_ROOT
+
+pytestmark = pytest.mark.e2e
+
+NODES = 11
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline", *args],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def _progress(stdout: str) -> list[tuple[int, str, str]]:
+    """(index, node, state) of each progress line."""
+    found = re.findall(
+        r"^\[\s*(\d+)/(\d+)\] (\S+)\s+(running|complete|cached|empty|failed)", stdout, re.M
+    )
+    return [(int(i), node, state) for i, total, node, state in found if int(total) == NODES]
+
+
+def test_first_run_prints_a_start_and_an_end_line_per_component_and_a_short_summary(runs):
+    _, results = runs
+    proc, outcome, _ = results["first"]
+    lines = _progress(proc.stdout)
+    assert [n for _, n, s in lines if s == "running"] == list(outcome.states)
+    ended = {n: s for _, n, s in lines if s != "running"}
+    assert ended == {n: s.lower() for n, s in outcome.states.items()}
+    assert len(proc.stdout.splitlines()) <= 36, proc.stdout
+    # The log flood went to the file named on the second line, not to the console.
+    log_file = re.search(r"^Logs: (\S+)$", proc.stdout, re.M).group(1)
+    assert "absl" in open(log_file).read()
+    assert not re.search(r"^(INFO|WARNING|I\d{4}|W\d{4})", proc.stdout + proc.stderr, re.M)
+    rows = artifacts.rows_per_split(outcome)
+    assert f"train {rows['train']:,} rows" in proc.stdout
+    assert "anomalies: none" in proc.stdout
+    auc = artifacts.evaluation(outcome.evaluation_uri).overall["auc"]
+    assert f"auc {auc:.4f} (needs >= 0.85)" in proc.stdout
+    assert f"pushed to {outcome.pushed_to}" in proc.stdout
+
+
+def test_cached_run_shows_cached_components(runs):
+    _, results = runs
+    proc, _, _ = results["cached"]
+    ended = {n: s for _, n, s in _progress(proc.stdout) if s != "running"}
+    assert ended["Transform"] == ended["Trainer"] == "cached"
+    assert "Baseline auc" in proc.stdout  # the first run's model is now the baseline
+
+
+@pytest.fixture(scope="module")
+def report(runs, tmp_path_factory):
+    """The report of the first run (blessed and pushed), chosen by its run id."""
+    output, results = runs
+    _, outcome, _ = results["first"]
+    path = tmp_path_factory.mktemp("report") / "first.html"
+    proc = _cli("report", "--output", str(output), "--run", outcome.run_id, "--to", str(path))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == f"Report: {path}"
+    return path, outcome
+
+
+def test_report_holds_the_run_statistics_anomalies_metrics_and_lineage(report):
+    path, outcome = report
+    page = path.read_text()
+    assert f"Pipeline run {outcome.run_id}" in page
+    for split, rows in artifacts.rows_per_split(outcome).items():
+        assert f"<td>{split}</td><td>{rows:,}</td>" in page
+    assert "No anomalies" in page
+    evaluation = artifacts.evaluation(outcome.evaluation_uri)
+    assert f"<td>auc</td><td>{evaluation.overall['auc']:.4g}</td><td>&gt;= 0.85</td>" in page
+    assert len(evaluation.slices) >= 20  # per trip_start_hour
+    assert "Blessed" in page
+    # Lineage: data directory -> every node -> the pushed version.
+    for node in outcome.states:
+        assert f"<b>{node}</b>" in page
+    assert outcome.pushed_to in page
+    # Self-contained: plots are inline, nothing is fetched.
+    assert len(re.findall(r'<img alt="plot" src="data:image/png;base64,', page)) >= 3
+    assert not re.search(r'(src|href)="(https?:)?//', page)
+
+
+def test_report_renders_in_headless_chromium(report, tmp_path):
+    from PIL import Image
+
+    chromium = shutil.which("chromium")
+    assert chromium, "Debian's chromium is missing: `make test` installs it"
+    path, _ = report
+    shot = tmp_path / "report.png"
+    subprocess.run(
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--window-size=1200,3000",
+            f"--screenshot={shot}",
+            path.as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    image = Image.open(shot).convert("RGB")
+    assert image.size == (1200, 3000)
+    pixels = list(image.getdata())
+    ink = sum(1 for p in pixels if p != (255, 255, 255)) / len(pixels)
+    assert ink > 0.05, f"only {ink:.1%} of the screenshot is not white"
+    assert len(set(pixels)) > 100  # text, tables and plots, not a flat page
+
+
+def test_report_for_an_unknown_run_is_a_one_line_error(runs):
+    output, _ = runs
+    proc = _cli("report", "--output", str(output), "--run", "no-such-run")
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        f"error: no run 'no-such-run' in {output}; `inspect` lists the runs"
+    ]
+
+
+def test_inspect_says_which_model_is_serving_and_why(runs):
+    output, results = runs
+    first = results["first"][1]
+    proc = _cli("inspect", "--output", str(output), "--json")
+    assert proc.returncode == 0, proc.stderr
+    found = json.loads(proc.stdout)
+    assert [r["run_id"] for r in found["runs"]] == [
+        results[n][1].run_id for n in ("first", "cached", "strict")
+    ]
+    assert [r["blessed"] for r in found["runs"]] == [True, True, False]
+    serving = found["serving"]
+    assert serving["version_dir"] == first.pushed_to
+    model = serving["model"]
+    assert model["trained_in_run"] == first.run_id
+    assert model["training"]["model_api"] == "functional"
+    # Cached run re-blessed it; the strict run rejected it; it was pushed once.
+    assert [e["blessed"] for e in model["evaluations"]] == [True, True, False]
+    assert model["evaluations"][0]["metrics"]["auc"] == pytest.approx(
+        artifacts.evaluation(first.evaluation_uri).overall["auc"]
+    )
+    # Pushed by the first run; the cached run's push found the same model already served.
+    assert model["pushes"] == [
+        {"run_id": results[n][1].run_id, "to": first.pushed_to} for n in ("first", "cached")
+    ]
+
+    text = _cli("inspect", "--output", str(output))
+    assert text.returncode == 0
+    assert f"Serving: {first.pushed_to}" in text.stdout
+    assert f"trained in run {first.run_id}" in text.stdout
