@@ -2,14 +2,14 @@
 
 The SavedModel carries two signatures:
 - `serving_default`: a batch of serialized raw tf.Examples (input `examples`, no label needed)
-  -> `{"big_tipper_probability": [batch, 1]}`, the Transform graph applied inside. TF Serving
-  calls this.
+  -> `{PREDICTION_KEY: probabilities}` (taxi: `big_tipper_probability`, `[batch, 1]`), the
+  Transform graph applied inside. TF Serving calls this.
 - `transform_features`: serialized raw tf.Examples -> transformed features including the label;
   the Evaluator (TFMA) uses it to get labels and slices.
 
 Beside it, `model.tflite` holds the network alone for TF Lite, on TF Lite builtin ops only:
 transformed features in (the `transform_features` signature, or the app's own copy of the
-transform, produces them), `big_tipper_probability` out. The whole serving function with the
+transform, produces them), the same probabilities out. The whole serving function with the
 Transform inside converts only with TF Select ops, and then fails at run time: TF Lite cannot
 initialise the Transform's vocabulary tables from their asset files.
 """
@@ -24,7 +24,7 @@ import tensorflow_transform as tft
 from components import features as fc
 from components.model import input_names, transformed_specs
 
-PREDICTION_KEY = "big_tipper_probability"
+PREDICTION_KEY = fc.LABEL.prediction_key
 SERVING_INPUT = "examples"
 TFLITE_FILE = "model.tflite"
 

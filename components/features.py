@@ -1,67 +1,15 @@
-"""The feature contract: the one place that names the columns the model uses and how.
+"""The feature contract of the Chicago taxi sample: the one place that names the columns the
+model uses and how.
 
 Transform (`preprocessing.py`), the model (`model.py`), the Evaluator config and the tests read this
-module; nothing else lists feature names. To bring your own data, change this file and
-`schema/schema.pbtxt` together; `tests/data/test_contract.py` checks that they agree.
+module; nothing else lists feature names. To bring your own data, replace this file and
+`schema/schema.pbtxt` together (`python -m pipeline schema` drafts both);
+`tests/data/test_contract.py` checks that they agree.
 """
 
 from __future__ import annotations
 
-import enum
-from dataclasses import dataclass
-
-
-class Kind(enum.Enum):
-    """How a raw column becomes a model input."""
-
-    DENSE = "dense"  # numeric, missing -> mean, then z-scored
-    VOCAB = "vocab"  # string or id-like int, mapped to a vocabulary id (plus OOV buckets)
-    BUCKET = "bucket"  # float, cut into quantile buckets
-    IDENTITY = "identity"  # small non-negative int used as its own id
-
-
-class Dtype(enum.Enum):
-    FLOAT = "float"
-    INT = "int"
-    STRING = "string"
-
-
-@dataclass(frozen=True)
-class Feature:
-    name: str
-    kind: Kind
-    dtype: Dtype
-    # BUCKET: number of quantile buckets. IDENTITY: values are expected in [0, size).
-    # VOCAB: keep the `size` most frequent values.
-    size: int = 0
-    oov_buckets: int = 0  # VOCAB only: hash buckets for values outside the vocabulary
-
-    @property
-    def is_categorical(self) -> bool:
-        return self.kind is not Kind.DENSE
-
-    @property
-    def cardinality(self) -> int:
-        """Number of distinct ids the transformed feature can take (categorical kinds only).
-
-        BUCKET and IDENTITY reserve one id past the range for missing or out-of-range values.
-        """
-        if self.kind is Kind.DENSE:
-            raise ValueError(f"{self.name} is dense and has no cardinality")
-        if self.kind is Kind.VOCAB:
-            return self.size + self.oov_buckets
-        return self.size + 1
-
-
-@dataclass(frozen=True)
-class Label:
-    """A binary label derived from raw columns: `numerator > ratio * denominator`."""
-
-    name: str
-    numerator: str
-    denominator: str
-    ratio: float
-
+from components.contract import Contract, Dtype, Feature, Kind, Label
 
 # Chicago taxi trips: columns and kinds follow TFX's own taxi example so that results compare,
 # except that census tracts (11-digit ids) get a vocabulary instead of an identity range they
@@ -91,27 +39,13 @@ LABEL = Label(name="big_tipper", numerator="tips", denominator="fare", ratio=0.2
 # Raw columns in the data that the model deliberately does not use.
 UNUSED_COLUMNS: tuple[str, ...] = ("trip_start_timestamp",)
 
-# Evaluation metrics are also reported per value of this raw column.
-SLICE_FEATURE = "trip_start_hour"
+# Evaluation metrics are also reported per value of this raw column (None: overall only).
+SLICE_FEATURE: str | None = "trip_start_hour"
 
 
-def transformed_name(name: str) -> str:
-    """Name of a feature after Transform; the label keeps its own (derived) name."""
-    return name if name == LABEL.name else f"{name}_xf"
-
-
-def feature(name: str) -> Feature:
-    for f in FEATURES:
-        if f.name == name:
-            return f
-    raise KeyError(f"{name!r} is not in the feature contract")
-
-
-def raw_columns() -> set[str]:
-    """Every column the data must carry for training."""
-    return {f.name for f in FEATURES} | {LABEL.numerator, LABEL.denominator} | set(UNUSED_COLUMNS)
-
-
-def serving_columns() -> set[str]:
-    """Columns a serving request must carry: the model's features, nothing the label needs."""
-    return {f.name for f in FEATURES}
+CONTRACT = Contract(FEATURES, LABEL, UNUSED_COLUMNS, SLICE_FEATURE)
+transformed_name = CONTRACT.transformed_name
+feature = CONTRACT.feature
+raw_columns = CONTRACT.raw_columns
+label_only_columns = CONTRACT.label_only_columns
+serving_columns = CONTRACT.serving_columns

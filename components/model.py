@@ -59,7 +59,13 @@ class _Layers:
             for i, units in enumerate(params.hidden_units)
         ]
         self.wide_and_deep = tf.keras.layers.Concatenate(name="wide_and_deep")
-        self.output = tf.keras.layers.Dense(1, activation="sigmoid", name=fc.LABEL.name)
+        self.output = (
+            tf.keras.layers.Dense(1, activation="sigmoid", name=fc.LABEL.name)
+            if fc.LABEL.is_binary
+            else tf.keras.layers.Dense(
+                fc.LABEL.num_classes, activation="softmax", name=fc.LABEL.name
+            )
+        )
 
     def __call__(self, inputs: dict) -> tf.Tensor:
         wide = self.wide([layer(inputs[name]) for name, layer in self.one_hots.items()])
@@ -83,14 +89,14 @@ def _functional(params: ModelParams) -> tf.keras.Model:
         name: tf.keras.Input(shape=(1,), name=name, dtype=spec.dtype)
         for name, spec in transformed_specs().items()
     }
-    return tf.keras.Model(inputs=inputs, outputs=_Layers(params)(inputs), name="big_tipper")
+    return tf.keras.Model(inputs=inputs, outputs=_Layers(params)(inputs), name=fc.LABEL.name)
 
 
 class WideAndDeep(tf.keras.Model):
     """The subclassed form of the same network."""
 
     def __init__(self, params: ModelParams, **kwargs):
-        super().__init__(name="big_tipper", **kwargs)
+        super().__init__(name=fc.LABEL.name, **kwargs)
         self.net = _Layers(params)
         # Tracked as attributes so Keras and SavedModel see their weights.
         self.one_hot_layers = list(self.net.one_hots.values())
@@ -111,10 +117,19 @@ def _subclassed(params: ModelParams) -> tf.keras.Model:
 
 def metrics() -> list[tf.keras.metrics.Metric]:
     """The metrics training reports, the same for `fit` and the custom loop."""
-    return [
-        tf.keras.metrics.BinaryAccuracy(name="binary_accuracy"),
-        tf.keras.metrics.AUC(name="auc"),
-    ]
+    if fc.LABEL.is_binary:
+        return [
+            tf.keras.metrics.BinaryAccuracy(name="binary_accuracy"),
+            tf.keras.metrics.AUC(name="auc"),
+        ]
+    return [tf.keras.metrics.SparseCategoricalAccuracy(name="sparse_categorical_accuracy")]
+
+
+def loss(reduction: str = tf.keras.losses.Reduction.AUTO) -> tf.keras.losses.Loss:
+    """Cross-entropy for the label's form; the custom loop asks for per-example values."""
+    if fc.LABEL.is_binary:
+        return tf.keras.losses.BinaryCrossentropy(reduction=reduction)
+    return tf.keras.losses.SparseCategoricalCrossentropy(reduction=reduction)
 
 
 def optimizer(params: ModelParams) -> tf.keras.optimizers.Optimizer:
@@ -122,14 +137,15 @@ def optimizer(params: ModelParams) -> tf.keras.optimizers.Optimizer:
 
 
 def build_model(params: ModelParams | None = None, compile: bool = True) -> tf.keras.Model:
-    """The wide-and-deep model in the API `params.model_api` names, compiled for `fit` unless
+    """The wide-and-deep model in the API `params.model_api` names (sigmoid head for a binary
+    label, softmax over the classes otherwise), compiled for `fit` unless
     `compile` is False (the custom loop brings its own step)."""
     params = params or ModelParams()
     model = _subclassed(params) if params.model_api == "subclassed" else _functional(params)
     if compile:
         model.compile(
             optimizer=optimizer(params),
-            loss=tf.keras.losses.BinaryCrossentropy(),
+            loss=loss(),
             metrics=metrics(),
         )
     return model

@@ -70,13 +70,23 @@ _TRANSFORMS = {
 }
 
 
-def big_tipper_label(numerator, numerator_present, denominator, denominator_present):
-    """1 when the tip exceeds the contract's share of the fare. A missing fare gives 0 (unknown
-    fare cannot make a big tip); a missing tip counts as no tip."""
+def ratio_label(numerator, numerator_present, denominator, denominator_present):
+    """1 when the numerator exceeds the contract's share of the denominator (taxi: the tip is
+    more than 20% of the fare). A missing denominator gives 0 (an unknown fare cannot make a big
+    tip); a missing numerator counts as 0."""
     tips = tf.where(numerator_present, tf.cast(numerator, tf.float32), 0.0)
     fare = tf.cast(denominator, tf.float32)
     big = tf.logical_and(denominator_present, tips > fc.LABEL.ratio * fare)
     return tf.cast(big, tf.int64)
+
+
+def class_label(x) -> tf.Tensor:
+    """The class id of each row: the position of its value in the contract's `classes`. Values
+    outside them never get here: the schema's domain for the label stops them at the data gate."""
+    if x.dtype != tf.string:
+        x = tf.strings.as_string(x)
+    matches = tf.equal(x, tf.constant(fc.LABEL.classes)[tf.newaxis, :])
+    return tf.reshape(tf.argmax(tf.cast(matches, tf.int64), axis=1), [-1, 1])
 
 
 def preprocessing_fn(inputs: dict) -> dict:
@@ -86,7 +96,11 @@ def preprocessing_fn(inputs: dict) -> dict:
         outputs[fc.transformed_name(f.name)] = _TRANSFORMS[f.kind](x, present, f)
 
     # The label's source columns are absent at serving time; TFT then prunes this output.
-    numerator = _densify(inputs[fc.LABEL.numerator], float("nan"))
-    denominator = _densify(inputs[fc.LABEL.denominator], float("nan"))
-    outputs[fc.LABEL.name] = big_tipper_label(*numerator, *denominator)
+    if fc.LABEL.is_derived:
+        numerator = _densify(inputs[fc.LABEL.numerator], float("nan"))
+        denominator = _densify(inputs[fc.LABEL.denominator], float("nan"))
+        outputs[fc.LABEL.name] = ratio_label(*numerator, *denominator)
+    else:
+        raw = inputs[fc.LABEL.name]
+        outputs[fc.LABEL.name] = class_label(_densify(raw, "" if raw.dtype == tf.string else -1)[0])
     return outputs

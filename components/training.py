@@ -10,7 +10,7 @@ import os
 import tensorflow as tf
 
 from components.hparams import ModelParams
-from components.model import metrics, optimizer
+from components.model import loss, metrics, optimizer
 
 # Batch-level points per run in TensorBoard: enough for a training curve, few enough to be cheap.
 CURVE_POINTS = 20
@@ -65,7 +65,7 @@ def train_with_tape(
     with strategy.scope():
         adam = optimizer(params)
     train_metrics, eval_metrics = _tracked(strategy), _tracked(strategy)
-    per_example_loss = tf.keras.losses.BinaryCrossentropy(reduction=tf.keras.losses.Reduction.NONE)
+    per_example_loss = loss(reduction=tf.keras.losses.Reduction.NONE)
 
     def update(tracked, labels, probabilities, losses):
         tracked[0].update_state(losses)

@@ -80,37 +80,38 @@ def _has_baseline(uri: str) -> bool:
     return any(m.get("isBaseline") for m in _eval_config(uri)["modelSpecs"])
 
 
-def _rule(threshold: dict) -> str:
-    if "valueThreshold" in threshold:
-        bounds = threshold["valueThreshold"]
-        if "lowerBound" in bounds:
-            return f">= {bounds['lowerBound']:g}"
-        return f"<= {bounds['upperBound']:g}"
-    change = threshold.get("changeThreshold", {})
-    return f"change vs baseline >= {change.get('absolute', 0):+g}"
-
-
 def _metric_name(metric: dict) -> str:
     named = json.loads(metric.get("config") or "{}").get("name")
     return named or re.sub(r"(?<=[a-z])(?=[A-Z])", "_", metric["className"]).lower()
 
 
-def threshold_rules(uri: str) -> dict[str, list[str]]:
-    """{metric: [">= 0.85", "change vs baseline >= -0.01"]}: the rules the Evaluator applied on
-    the whole eval split, read from the eval config it saved beside its results."""
-    rules: dict[str, list[str]] = {}
+def threshold_rules(uri: str) -> dict[str, dict[str, float]]:
+    """{metric: {"min": 0.85, "min_change": -0.01}} (also "max", "max_change"): the rules the
+    Evaluator applied on the whole eval split, from the eval config it saved beside its results."""
+    rules: dict[str, dict[str, float]] = {}
     for spec in _eval_config(uri).get("metricsSpecs", []):
         for metric in spec.get("metrics", []):
             thresholds = [t["threshold"] for t in metric.get("perSliceThresholds", [])]
             if "threshold" in metric:
                 thresholds.append(metric["threshold"])
+            found = rules.setdefault(_metric_name(metric), {})
             for threshold in thresholds:
-                for kind in ("valueThreshold", "changeThreshold"):
-                    if kind in threshold:
-                        rules.setdefault(_metric_name(metric), []).append(
-                            _rule({kind: threshold[kind]})
-                        )
-    return rules
+                bounds = threshold.get("valueThreshold", {})
+                if "lowerBound" in bounds:
+                    found["min"] = bounds["lowerBound"]
+                if "upperBound" in bounds:
+                    found["max"] = bounds["upperBound"]
+                change = threshold.get("changeThreshold")
+                if change:
+                    lower = change.get("direction") != "LOWER_IS_BETTER"
+                    found["min_change" if lower else "max_change"] = change.get("absolute", 0.0)
+    return {name: found for name, found in rules.items() if found}
+
+
+def describe_rules(rules: dict[str, float]) -> list[str]:
+    words = {"min": ">= {:g}", "max": "<= {:g}", "min_change": "change vs baseline >= {:+g}"}
+    words["max_change"] = "change vs baseline <= {:+g}"
+    return [words[k].format(v) for k, v in rules.items()]
 
 
 def evaluation(uri: str) -> Evaluation:

@@ -67,15 +67,16 @@ class ConfigError(ValueError):
 class Thresholds:
     """What the Evaluator requires before it blesses a model."""
 
-    min_auc: float = 0.85
-    min_binary_accuracy: float = 0.6
-    # How much AUC may fall below the latest blessed model's (noise between retrains).
-    # There is no baseline on the first run, so this check is skipped then.
-    max_auc_drop: float = 0.01
+    min_auc: float = 0.85  # binary labels only
+    min_accuracy: float = 0.6  # binary_accuracy, or sparse_categorical_accuracy for classes
+    # How much the primary metric (AUC when binary, else accuracy) may fall below the latest
+    # blessed model's (noise between retrains). There is no baseline on the first run, so this
+    # check is skipped then.
+    max_drop: float = 0.01
 
     def errors(self) -> list[str]:
         errs = []
-        for name in ("min_auc", "min_binary_accuracy", "max_auc_drop"):
+        for name in ("min_auc", "min_accuracy", "max_drop"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 errs.append(f"{name} must be within [0, 1], got {value}")

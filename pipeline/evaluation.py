@@ -1,4 +1,8 @@
-"""The Evaluator's TFMA config: what a model must score before it is blessed."""
+"""The Evaluator's TFMA config: what a model must score before it is blessed.
+
+Binary labels: AUC and binary accuracy must reach their bars and AUC must not fall behind the
+latest blessed model. Class labels (more than two): sparse categorical accuracy plays both parts.
+"""
 
 from __future__ import annotations
 
@@ -8,22 +12,47 @@ from components import features as fc
 from components.export import PREDICTION_KEY
 from pipeline.config import Thresholds
 
+OVERALL = [tfma.SlicingSpec()]
+
+
+def _at_least(value: float, may_drop: float | None = None) -> tfma.MetricThreshold:
+    threshold = tfma.MetricThreshold(
+        value_threshold=tfma.GenericValueThreshold(lower_bound={"value": value})
+    )
+    if may_drop is not None:
+        # Compared with the latest blessed model; ignored on the first run, when there is none.
+        threshold.change_threshold.CopyFrom(
+            tfma.GenericChangeThreshold(
+                direction=tfma.MetricDirection.HIGHER_IS_BETTER, absolute={"value": -may_drop}
+            )
+        )
+    return threshold
+
+
+def _gated(class_name: str, threshold: tfma.MetricThreshold) -> tfma.MetricConfig:
+    # Thresholds gate on the whole eval split only: a plain `threshold` would also apply to every
+    # small per-slice sample, whose metrics are noise.
+    return tfma.MetricConfig(
+        class_name=class_name,
+        per_slice_thresholds=[
+            tfma.PerSliceMetricThreshold(slicing_specs=OVERALL, threshold=threshold)
+        ],
+    )
+
+
+def gated_metrics(thresholds: Thresholds) -> list[tfma.MetricConfig]:
+    if fc.LABEL.is_binary:
+        return [
+            _gated("AUC", _at_least(thresholds.min_auc, thresholds.max_drop)),
+            _gated("BinaryAccuracy", _at_least(thresholds.min_accuracy)),
+        ]
+    return [
+        _gated("SparseCategoricalAccuracy", _at_least(thresholds.min_accuracy, thresholds.max_drop))
+    ]
+
 
 def eval_config(thresholds: Thresholds) -> tfma.EvalConfig:
-    auc = tfma.MetricThreshold(
-        value_threshold=tfma.GenericValueThreshold(lower_bound={"value": thresholds.min_auc}),
-        # Compared with the latest blessed model; ignored on the first run, when there is none.
-        change_threshold=tfma.GenericChangeThreshold(
-            direction=tfma.MetricDirection.HIGHER_IS_BETTER,
-            absolute={"value": -thresholds.max_auc_drop},
-        ),
-    )
-    accuracy = tfma.MetricThreshold(
-        value_threshold=tfma.GenericValueThreshold(
-            lower_bound={"value": thresholds.min_binary_accuracy}
-        )
-    )
-    overall = [tfma.SlicingSpec()]
+    slices = [tfma.SlicingSpec(feature_keys=[fc.SLICE_FEATURE])] if fc.SLICE_FEATURE else []
     return tfma.EvalConfig(
         model_specs=[
             tfma.ModelSpec(
@@ -34,26 +63,10 @@ def eval_config(thresholds: Thresholds) -> tfma.EvalConfig:
                 preprocessing_function_names=["transform_features"],
             )
         ],
-        slicing_specs=overall + [tfma.SlicingSpec(feature_keys=[fc.SLICE_FEATURE])],
+        slicing_specs=OVERALL + slices,
         metrics_specs=[
             tfma.MetricsSpec(
-                metrics=[
-                    tfma.MetricConfig(class_name="ExampleCount"),
-                    # Thresholds gate on the whole eval split only: a plain `threshold` would also
-                    # apply to every small per-slice sample, whose AUC is noise.
-                    tfma.MetricConfig(
-                        class_name="AUC",
-                        per_slice_thresholds=[
-                            tfma.PerSliceMetricThreshold(slicing_specs=overall, threshold=auc)
-                        ],
-                    ),
-                    tfma.MetricConfig(
-                        class_name="BinaryAccuracy",
-                        per_slice_thresholds=[
-                            tfma.PerSliceMetricThreshold(slicing_specs=overall, threshold=accuracy)
-                        ],
-                    ),
-                ]
+                metrics=[tfma.MetricConfig(class_name="ExampleCount"), *gated_metrics(thresholds)]
             )
         ],
     )

@@ -136,15 +136,14 @@ def _why(model: dict, version_dir: str) -> list[str]:
     blessing = next((e for e in model["evaluations"] if e["run_id"] == push["run_id"]), None)
     if blessing:
         metrics, baseline = blessing["metrics"], blessing["baseline_metrics"]
-        why.append(
-            f"blessed by the Evaluator in run {push['run_id']}: auc {_metric(metrics, 'auc')}, "
-            f"binary_accuracy {_metric(metrics, 'binary_accuracy')}, "
-            + (
-                f"baseline auc {_metric(baseline, 'auc')}"
-                if baseline
-                else "no earlier blessed model to compare with"
-            )
+        names = [m for m in metrics if m != "example_count" and not m.endswith("_diff")]
+        scores = ", ".join(f"{n} {_metric(metrics, n)}" for n in names)
+        versus = (
+            "baseline " + ", ".join(f"{n} {_metric(baseline, n)}" for n in names)
+            if baseline
+            else "no earlier blessed model to compare with"
         )
+        why.append(f"blessed by the Evaluator in run {push['run_id']}: {scores}; {versus}")
     why.append(f"pushed to {version_dir} by run {push['run_id']}")
     return why
 
@@ -162,7 +161,7 @@ def inspect_as_text(output: Path) -> str:
     lines.append("Models (oldest first):")
     for m in found["models"]:
         verdicts = [
-            f"{'blessed' if e['blessed'] else 'rejected'} (auc {_metric(e['metrics'], 'auc')})"
+            f"{'blessed' if e['blessed'] else 'rejected'} in {e['run_id']}"
             for e in m["evaluations"]
         ]
         lines.append(

@@ -163,6 +163,10 @@ def _anomalies_section(outcome: RunOutcome) -> str:
     return "<h2>Anomalies</h2>" + body
 
 
+def _quality_metrics(metrics: dict[str, float]) -> list[str]:
+    return sorted(m for m in metrics if m != "example_count" and not m.endswith("_diff"))
+
+
 def _slice_plot(ev: artifacts.Evaluation) -> str:
     if not ev.slices:
         return ""
@@ -172,7 +176,7 @@ def _slice_plot(ev: artifacts.Evaluation) -> str:
 
     keys = sorted(ev.slices, key=order)
     fig, (ax, counts) = _figure(1, 2, 13, 3.2)
-    for metric in ("auc", "binary_accuracy"):
+    for metric in _quality_metrics(ev.overall):
         ax.plot(
             keys, [ev.slices[k].get(metric, float("nan")) for k in keys], marker="o", label=metric
         )
@@ -201,7 +205,7 @@ def _evaluation_section(outcome: RunOutcome) -> str:
             [
                 name,
                 _fmt(value),
-                "; ".join(rules.get(name, [])),
+                "; ".join(artifacts.describe_rules(rules.get(name, {}))),
                 _fmt(base) if base is not None else "none",
                 f"{value - base:+.4f}" if base is not None else "",
             ]
@@ -211,13 +215,9 @@ def _evaluation_section(outcome: RunOutcome) -> str:
         False: '<p class="bad">Not blessed: the model missed a threshold; nothing was pushed.</p>',
         None: "<p>No blessing recorded.</p>",
     }[outcome.blessed]
+    names = _quality_metrics(ev.overall)
     slices = [
-        [
-            k,
-            _fmt(m.get("auc", float("nan"))),
-            _fmt(m.get("binary_accuracy", float("nan"))),
-            int(m.get("example_count", 0)),
-        ]
+        [k, *(_fmt(m.get(n, float("nan"))) for n in names), int(m.get("example_count", 0))]
         for k, m in sorted(ev.slices.items(), key=lambda kv: kv[0])
     ]
     return (
@@ -228,7 +228,7 @@ def _evaluation_section(outcome: RunOutcome) -> str:
         + _slice_plot(ev)
         + (
             f"<details><summary>Per {_esc(ev.slice_feature)} slice</summary>"
-            + _table([ev.slice_feature or "slice", "auc", "binary_accuracy", "rows"], slices)
+            + _table([ev.slice_feature or "slice", *names, "rows"], slices)
             + "</details>"
             if slices
             else ""
@@ -260,7 +260,7 @@ def _training_section(outcome: RunOutcome) -> str:
             )
         )
     train = curves.get("train", {})
-    tags = [t for t in ("batch_loss", "batch_auc", "batch_binary_accuracy") if t in train]
+    tags = [t for t in train if t.startswith("batch_") and t != "batch_steps_per_second"]
     if tags:
         fig, axes = _figure(1, len(tags), 4.5 * len(tags), 3)
         for ax, tag in zip(axes, tags, strict=True):

@@ -59,25 +59,24 @@ def describe_failure(config: PipelineConfig, exc: BaseException) -> str:
     return f"error: pipeline failed{where}: {type(exc).__name__}: {_first_line(exc)}"
 
 
-def _metrics_line(metrics: dict[str, float], thresholds) -> str:
+def _metrics_line(metrics: dict[str, float], rules: dict[str, dict[str, float]]) -> str:
     parts = []
-    for name, bar in (
-        ("auc", thresholds.min_auc),
-        ("binary_accuracy", thresholds.min_binary_accuracy),
-    ):
+    for name, rule in rules.items():
+        needs = [f"needs >= {rule['min']:g}"] if "min" in rule else []
+        needs += [f"needs <= {rule['max']:g}"] if "max" in rule else []
         if name in metrics:
-            parts.append(f"{name} {metrics[name]:.4f} (needs >= {bar:g})")
+            bars = f" ({', '.join(needs)})" if needs else ""
+            parts.append(f"{name} {metrics[name]:.4f}{bars}")
     return ", ".join(parts)
 
 
-def _baseline_line(ev, thresholds) -> str:
-    if ev.baseline is None or "auc" not in ev.baseline:
+def _baseline_line(ev, rules: dict[str, dict[str, float]]) -> str:
+    compared = [(n, r["min_change"]) for n, r in rules.items() if "min_change" in r]
+    if ev.baseline is None or not compared or compared[0][0] not in ev.baseline:
         return "none yet (no blessed model to compare with)"
-    change = ev.overall.get("auc", float("nan")) - ev.baseline["auc"]
-    return (
-        f"auc {ev.baseline['auc']:.4f}, change {change:+.4f} "
-        f"(allowed >= {-thresholds.max_auc_drop:+g})"
-    )
+    name, allowed = compared[0]
+    change = ev.overall.get(name, float("nan")) - ev.baseline[name]
+    return f"{name} {ev.baseline[name]:.4f}, change {change:+.4f} (allowed >= {allowed:+g})"
 
 
 def describe_run(config: PipelineConfig) -> tuple[str, bool]:
@@ -95,11 +94,10 @@ def describe_run(config: PipelineConfig) -> tuple[str, bool]:
     ]
     if outcome.evaluation_uri:
         ev = artifacts.evaluation(outcome.evaluation_uri)
+        rules = artifacts.threshold_rules(outcome.evaluation_uri)
         count = int(ev.overall.get("example_count", 0))
-        lines.append(
-            f"Model    {_metrics_line(ev.overall, config.thresholds)} on {count:,} eval rows"
-        )
-        lines.append(f"Baseline {_baseline_line(ev, config.thresholds)}")
+        lines.append(f"Model    {_metrics_line(ev.overall, rules)} on {count:,} eval rows")
+        lines.append(f"Baseline {_baseline_line(ev, rules)}")
     if outcome.blessed and outcome.pushed_to:
         lines.append(f"Result   blessed and pushed to {outcome.pushed_to}")
     elif outcome.blessed and not outcome.pushed_to:

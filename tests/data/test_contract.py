@@ -6,6 +6,7 @@ import pytest
 from tensorflow_metadata.proto.v0 import schema_pb2
 
 from components import features as fc
+from components.contract import Contract, Feature, Label
 from components.features import Dtype, Kind
 from tests.conftest import DATA_CSV
 
@@ -63,10 +64,26 @@ def test_label_sources_are_required_and_only_the_label_source_is_absent_at_servi
     by_name = _by_name(schema)
     assert set(schema.default_environment) == {"TRAINING", "SERVING"}
     not_serving = {n for n, f in by_name.items() if "SERVING" in f.not_in_environment}
-    assert not_serving == {fc.LABEL.numerator}
-    for source in (fc.LABEL.numerator, fc.LABEL.denominator):
+    assert not_serving == fc.label_only_columns() == {fc.LABEL.numerator}
+    for source in fc.LABEL.source_columns:
         assert by_name[source].presence.min_fraction == 1.0
     assert fc.LABEL.numerator not in fc.serving_columns()
+
+
+def test_taxi_label_is_binary_with_one_probability_output():
+    assert fc.LABEL.is_derived and fc.LABEL.is_binary
+    assert fc.LABEL.prediction_key == "big_tipper_probability"
+
+
+def test_a_class_label_names_its_own_column_and_its_classes():
+    label = Label(name="fruit", classes=("apple", "banana", "orange"))
+    contract = Contract((Feature("weight", Kind.DENSE, Dtype.FLOAT),), label)
+    assert (label.num_classes, label.is_binary) == (3, False)
+    assert label.prediction_key == "fruit_probabilities"
+    assert contract.raw_columns() == {"weight", "fruit"}
+    assert contract.label_only_columns() == {"fruit"}
+    assert contract.transformed_name("fruit") == "fruit"
+    assert Label(name="spam", classes=("no", "yes")).is_binary
 
 
 def test_slice_feature_is_a_contract_feature():

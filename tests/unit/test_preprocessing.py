@@ -77,3 +77,18 @@ def test_small_integer_categories_are_their_own_ids(transformed):
 def test_label_is_tip_above_a_fifth_of_the_fare(transformed):
     rows, _ = transformed
     np.testing.assert_array_equal(column(rows, fc.LABEL.name), [1] * 5 + [0] * (N_ROWS - 5))
+
+
+def test_class_label_maps_each_value_to_its_position_in_the_contract_classes(monkeypatch):
+    import tensorflow as tf
+
+    from components import preprocessing
+    from components.contract import Label
+
+    monkeypatch.setattr(fc, "LABEL", Label(name="fruit", classes=("apple", "banana", "orange")))
+    ids = preprocessing.class_label(tf.constant([["orange"], ["apple"], ["banana"], ["apple"]]))
+    np.testing.assert_array_equal(ids.numpy(), [[2], [0], [1], [0]])
+
+    monkeypatch.setattr(fc, "LABEL", Label(name="grade", classes=("3", "7", "11")))
+    ids = preprocessing.class_label(tf.constant([[11], [3], [7]], dtype=tf.int64))
+    np.testing.assert_array_equal(ids.numpy(), [[2], [0], [1]])
