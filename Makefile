@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-from-lock
 PYTHON_VERSION := 3.11
 ARGS ?=
 
-.PHONY: help install browser run test test-fast lint format clean
+.PHONY: help install browser run test test-fast bench lint format clean
 
 ## Show this help
 help:
@@ -43,6 +43,10 @@ test: install browser
 ## Run the tests without the end-to-end pipeline runs
 test-fast: install
 	$(PY) -m pytest -m "not e2e and not slow" $(ARGS)
+
+## Benchmark the pipeline against a plain script at 15k, 100k and 1M rows; writes docs/benchmarks.md
+bench: install
+	$(PY) -m benchmarks.run $(ARGS)
 
 ## Lint and check formatting with ruff
 lint: install

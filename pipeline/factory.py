@@ -80,6 +80,10 @@ def create_pipeline(config: PipelineConfig, metadata_connection_config=None) -> 
         examples=example_gen.outputs["examples"],
         schema=schema_gen.outputs["schema"],
         preprocessing_fn=dotted_path(preprocessing.preprocessing_fn),
+        # StatisticsGen and the DataGate already check the raw data; Transform's own pre- and
+        # post-transform statistics would be computed for no reader (measured: see
+        # docs/benchmarks.md).
+        disable_statistics=True,
     )
     transform.add_upstream_node(data_gate)
 
