@@ -65,6 +65,7 @@ def main() -> None:
     from components.contract import Kind
     from components.hparams import ModelParams
     from components.model import build_model
+    from components.training import without_autograph
 
     stages = {"import": time.perf_counter() - started}
 
@@ -90,6 +91,7 @@ def main() -> None:
         )
 
     model = build_model(params)
+    without_autograph(model)  # the pipeline's Trainer does the same (components/training.py)
     model.fit(
         dataset(train).shuffle(10_000, seed=params.seed).repeat().batch(params.batch_size),
         steps_per_epoch=args.train_steps,

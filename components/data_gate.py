@@ -11,18 +11,19 @@ become the drift baseline of the next run.
 # No `from __future__ import annotations`: TFX reads this component's type hints at runtime.
 import os
 
-from tfx import v1 as tfx
+from tfx.dsl.component.experimental.annotations import InputArtifact, OutputArtifact
+from tfx.dsl.component.experimental.decorators import component
 from tfx.types import artifact_utils
+from tfx.types.artifact import Artifact
+from tfx.types.standard_artifacts import ExampleAnomalies, ExampleStatistics, Schema
 from tfx.utils import io_utils
-from tfx.v1.dsl.components import InputArtifact, OutputArtifact
-from tfx.v1.types.standard_artifacts import ExampleAnomalies, ExampleStatistics, Schema
 
 _ANOMALIES_FILE = "SchemaDiff.pb"
 _STATS_FILE = "FeatureStats.pb"
 DRIFT_SPLIT = "train"
 
 
-class ValidatedStatistics(tfx.dsl.Artifact):
+class ValidatedStatistics(Artifact):
     """Statistics of data that passed the gate. A type of its own, because Kubeflow compiles a
     Resolver into a query by artifact type only: the drift baseline must never be the statistics
     of data that failed. It holds ExampleStatistics files (Split-<name>/FeatureStats.pb) and no
@@ -94,7 +95,7 @@ def drift_anomalies(schema, current, baseline):
     return kept
 
 
-@tfx.dsl.components.component
+@component
 def DataGate(  # noqa: N802 - a TFX component class name
     anomalies: InputArtifact[ExampleAnomalies],
     statistics: InputArtifact[ExampleStatistics],

@@ -17,7 +17,7 @@ import shutil
 import time
 from pathlib import Path
 
-from tfx import v1 as tfx
+from tfx.components import Pusher as TfxPusher
 from tfx.components.pusher import executor as tfx_pusher
 from tfx.dsl.components.base import executor_spec
 from tfx.proto import pusher_pb2
@@ -83,7 +83,7 @@ class Executor(tfx_pusher.Executor):
         self._MarkPushed(model_push, pushed_destination=str(served), pushed_version=served.name)
 
 
-class Pusher(tfx.components.Pusher):
+class Pusher(TfxPusher):
     """TFX's Pusher with the executor above; same inputs, outputs and node id."""
 
     EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(Executor)

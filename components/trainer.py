@@ -13,7 +13,7 @@ import tempfile
 
 import tensorflow as tf
 import tensorflow_transform as tft
-from tfx import v1 as tfx
+from tfx.components.trainer.fn_args_utils import FnArgs
 from tfx_bsl.public import tfxio
 
 from components import distribution
@@ -51,7 +51,7 @@ def _weights_digest(model: tf.keras.Model) -> str:
     return digest.hexdigest()
 
 
-def run_fn(fn_args: tfx.components.FnArgs) -> None:
+def run_fn(fn_args: FnArgs) -> None:
     params = ModelParams.from_dict(fn_args.custom_config or {})
     # Keras' per-epoch lines go to the log (absl) instead of the console the progress lines use.
     tf.keras.utils.disable_interactive_logging()

@@ -20,7 +20,26 @@ def log_every(train_steps: int) -> int:
     return max(1, train_steps // CURVE_POINTS)
 
 
+def without_autograph(model: tf.keras.Model) -> None:
+    """Makes Keras trace its train and test steps without AutoGraph.
+
+    Nothing in these steps needs AutoGraph (no data-dependent Python control flow), yet with it
+    tracing the step of this model takes ~7 s and without it 0.3 s (measured on 2 cores, tf_keras
+    2.16): AutoGraph rewrites the source of every layer and metric it meets. Keras reuses a step
+    function it finds already set, so the same Python functions are wrapped again here."""
+    for make, attribute in (
+        (model.make_train_function, "train_function"),
+        (model.make_test_function, "test_function"),
+    ):
+        keras_made = make(force=True)
+        plain = tf.function(keras_made.python_function, reduce_retracing=True, autograph=False)
+        setattr(model, attribute, plain)
+    # TensorBoard draws the train graph from this one.
+    model.train_tf_function = model.train_function
+
+
 def train_with_fit(model, train, evaluation, train_steps, eval_steps, log_dir) -> dict[str, float]:
+    without_autograph(model)
     history = model.fit(
         train,
         steps_per_epoch=train_steps,
@@ -89,10 +108,14 @@ def train_with_tape(
         update(eval_metrics, labels, probabilities, per_example_loss(labels, probabilities))
 
     # One traced loop per step function; the step count is a tensor so it does not retrace.
-    @tf.function
+    # Written as a while_loop so that it traces without AutoGraph (see `without_autograph`).
+    @tf.function(autograph=False)
     def repeat(step_fn, iterator, steps):
-        for _ in tf.range(steps):
+        def body(i):
             strategy.run(step_fn, args=next(iterator))
+            return (i + 1,)
+
+        tf.while_loop(lambda i: i < steps, body, (tf.constant(0),))
 
     writers = {
         split: tf.summary.create_file_writer(os.path.join(log_dir, split))

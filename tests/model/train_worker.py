@@ -22,15 +22,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 def fn_args(work: Path, params: dict, train_steps: int):
     """FnArgs over `work/examples/*.gz` and the transform graph at `work/transform_graph`."""
-    from tfx import v1 as tfx
-    from tfx.components.trainer.fn_args_utils import DataAccessor
+    from tfx.components.trainer.fn_args_utils import DataAccessor, FnArgs
     from tfx_bsl.public import tfxio
 
     def dataset_factory(file_pattern, options, schema):
         return tfxio.TFExampleRecord(file_pattern, schema=schema).TensorFlowDataset(options)
 
     files = [str(work / "examples" / "part-0.gz")]
-    return tfx.components.FnArgs(
+    return FnArgs(
         train_files=files,
         eval_files=files,
         transform_output=str(work / "transform_graph"),

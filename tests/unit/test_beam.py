@@ -3,7 +3,7 @@
 import pytest
 
 from pipeline.beam import BeamConfig
-from pipeline.config import IMAGE_SETUP_FILE, kubeflow_config
+from pipeline.config import IMAGE_SETUP_FILE, REPO_ROOT, kubeflow_config, local_config
 
 
 def test_direct_runs_in_memory_by_default():
@@ -59,10 +59,14 @@ def test_missing_settings_are_named(beam, message):
     assert any(message in e for e in beam.errors())
 
 
-def test_kubeflow_profile_ships_the_package_to_remote_workers_only():
+def test_every_profile_names_the_package_setup_file():
+    # Remote workers install the package from it; with any runner it keeps TFX from building and
+    # attaching an sdist of itself to each Beam component.
     remote = kubeflow_config("gs://b/r", "img", beam=BeamConfig(runner="flink", job_endpoint="j:1"))
     assert f"--setup_file={IMAGE_SETUP_FILE}" in remote.beam.args()
     direct = kubeflow_config("gs://b/r", "img")
-    assert not any(a.startswith("--setup_file") for a in direct.beam.args())
+    assert f"--setup_file={IMAGE_SETUP_FILE}" in direct.beam.args()
+    local = local_config()
+    assert f"--setup_file={REPO_ROOT / 'setup.py'}" in local.beam.args()
     assert direct.serving_dir == "gs://b/r/serving"
     assert direct.validate() is direct
