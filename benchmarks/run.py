@@ -228,6 +228,12 @@ def write_docs(measures: list[Measure], notes: str) -> Path:
 
 
 def main() -> None:
+    # This process reads results with TFMA; its import chatter is not part of the report.
+    os.environ["TF_USE_LEGACY_KERAS"] = "1"
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    from pipeline.logs import quiet_libraries
+
+    quiet_libraries()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="sample,100k,1m")
     parser.add_argument("--work", type=Path, help="where data and outputs go (default: a temp dir)")

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from pipeline.beam import ENVIRONMENT_TYPES, RUNNERS, BeamConfig
+from pipeline.cli import add_model_options, model_params
 from pipeline.config import ConfigError, PipelineConfig, kubeflow_config
 
 EXAMPLES = """examples:
@@ -47,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--serving-dir", help="push destination (default: PIPELINE_ROOT/serving)")
     c.add_argument("--train-steps", type=int, default=PipelineConfig.train_steps)
     c.add_argument("--eval-steps", type=int, default=PipelineConfig.eval_steps)
+    add_model_options(c)
     beam = c.add_argument_group("Beam (where the data processing runs)")
     beam.add_argument("--beam-runner", choices=RUNNERS, default="direct")
     beam.add_argument("--project", help="dataflow: Google Cloud project")
@@ -95,6 +97,7 @@ def _compile(args) -> int:
         beam=beam,
         train_steps=args.train_steps,
         eval_steps=args.eval_steps,
+        model=model_params(args),
         **settings,
     ).validate()
     os.environ["TF_USE_LEGACY_KERAS"] = "1"

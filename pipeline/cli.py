@@ -19,6 +19,7 @@ from pipeline.config import (
     Thresholds,
     local_config,
 )
+from pipeline.logs import quiet_libraries
 
 # Replicas MirroredStrategy gets on a machine without GPUs (logical devices on the one CPU).
 MIRRORED_CPU_REPLICAS = 2
@@ -41,21 +42,37 @@ def _tf_environment() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
-def _quiet() -> None:
-    """For the commands that only read: library deprecation notices and absl/TF info logs are
-    not for the user of `report`, `inspect` or `schema`."""
-    import warnings
-
-    warnings.filterwarnings("ignore")
-    logging.getLogger("tensorflow").setLevel(logging.ERROR)
-    from absl import logging as absl_logging
-
-    absl_logging.set_verbosity(absl_logging.ERROR)
-    absl_logging.use_python_logging(quiet=True)
-
-
 def _add_output(parser: argparse.ArgumentParser, help_text: str) -> None:
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT_DIR, help=help_text)
+
+
+def add_model_options(parser: argparse.ArgumentParser) -> None:
+    """The Trainer's model API, training loop and tf.distribute strategy (also on `compile`)."""
+    parser.add_argument(
+        "--model-api",
+        choices=MODEL_APIS,
+        default=ModelParams.model_api,
+        help="tf.keras Functional model or a tf.keras.Model subclass (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--training-loop",
+        choices=TRAINING_LOOPS,
+        default=ModelParams.training_loop,
+        help="Keras fit, or a custom tf.GradientTape loop in tf.function (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--strategy",
+        choices=STRATEGIES,
+        default=ModelParams.strategy,
+        help="tf.distribute strategy; mirrored splits the CPU into two replicas when there is "
+        "no GPU; multi-worker reads TF_CONFIG (default: %(default)s)",
+    )
+
+
+def model_params(args: argparse.Namespace) -> ModelParams:
+    return ModelParams(
+        model_api=args.model_api, training_loop=args.training_loop, strategy=args.strategy
+    )
 
 
 def _run_parser(sub) -> None:
@@ -80,25 +97,7 @@ def _run_parser(sub) -> None:
         default=Thresholds.min_auc,
         help="AUC on the eval split a model needs to be blessed",
     )
-    run.add_argument(
-        "--model-api",
-        choices=MODEL_APIS,
-        default=ModelParams.model_api,
-        help="tf.keras Functional model or a tf.keras.Model subclass (default: %(default)s)",
-    )
-    run.add_argument(
-        "--training-loop",
-        choices=TRAINING_LOOPS,
-        default=ModelParams.training_loop,
-        help="Keras fit, or a custom tf.GradientTape loop in tf.function (default: %(default)s)",
-    )
-    run.add_argument(
-        "--strategy",
-        choices=STRATEGIES,
-        default=ModelParams.strategy,
-        help="tf.distribute strategy; mirrored splits the CPU into two replicas when there is "
-        "no GPU; multi-worker reads TF_CONFIG (default: %(default)s)",
-    )
+    add_model_options(run)
     run.add_argument("--no-cache", action="store_true", help="re-run every component")
     run.add_argument("--verbose", action="store_true", help="also show TFX/Beam logs live")
 
@@ -156,9 +155,7 @@ def _config(args: argparse.Namespace) -> PipelineConfig:
         eval_steps=args.eval_steps,
         enable_cache=not args.no_cache,
         thresholds=Thresholds(min_auc=args.min_auc),
-        model=ModelParams(
-            model_api=args.model_api, training_loop=args.training_loop, strategy=args.strategy
-        ),
+        model=model_params(args),
     ).validate()
 
 
@@ -219,7 +216,7 @@ def _run_locked(config: PipelineConfig, verbose: bool) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     _tf_environment()
-    _quiet()
+    quiet_libraries()
     from pipeline.report import ReportError, write_report
 
     try:
@@ -233,7 +230,7 @@ def _report(args: argparse.Namespace) -> int:
 
 def _inspect(args: argparse.Namespace) -> int:
     _tf_environment()
-    _quiet()
+    quiet_libraries()
     from pipeline.inspection import InspectError, inspect_as_json, inspect_as_text
 
     try:
@@ -247,7 +244,7 @@ def _inspect(args: argparse.Namespace) -> int:
 
 def _schema(args: argparse.Namespace) -> int:
     _tf_environment()
-    _quiet()
+    quiet_libraries()
     from pipeline.draft_schema import SchemaDraftError, draft
 
     try:

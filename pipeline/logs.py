@@ -31,6 +31,19 @@ def log_to_file(log_dir: Path, verbose: bool) -> Path:
     return path
 
 
+def quiet_libraries() -> None:
+    """For commands that only read results: library deprecation notices and absl/TF info logs
+    are not for their user."""
+    import warnings
+
+    from absl import logging as absl_logging
+
+    warnings.filterwarnings("ignore")
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    absl_logging.set_verbosity(absl_logging.ERROR)
+    absl_logging.use_python_logging(quiet=True)
+
+
 @contextmanager
 def native_stderr_to(path: Path, enabled: bool = True):
     """Points file descriptor 2 at the log file, for output that bypasses Python logging: the C++

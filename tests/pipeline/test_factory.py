@@ -121,3 +121,24 @@ def test_factory_is_pure(tmp_path):
     """Building the DAG writes nothing."""
     create_pipeline(local_config(output_dir=tmp_path / "out"))
     assert not (tmp_path / "out").exists()
+
+
+def test_trainer_options_from_either_cli_reach_the_trainer_custom_config(tmp_path):
+    import json
+
+    from kubeflow.cli import _parser as kubeflow_parser
+    from pipeline.cli import _parser as run_parser
+    from pipeline.cli import model_params
+
+    flags = ["--model-api", "subclassed", "--training-loop", "custom", "--strategy", "mirrored"]
+    local = run_parser().parse_args(["run", *flags])
+    remote = kubeflow_parser().parse_args(["compile", "--output", "x.json", *flags])
+    for args in (local, remote):
+        config = local_config(output_dir=tmp_path, model=model_params(args))
+        trainer_node = next(c for c in create_pipeline(config).components if c.id == "Trainer")
+        custom = json.loads(trainer_node.exec_properties["custom_config"])
+        assert (custom["model_api"], custom["training_loop"], custom["strategy"]) == (
+            "subclassed",
+            "custom",
+            "mirrored",
+        )
