@@ -36,7 +36,7 @@ class BeamConfig:
             if self.direct_running_mode not in ("in_memory", "multi_threading", "multi_processing"):
                 errs.append(f"direct running mode {self.direct_running_mode!r} is unknown")
             if self.direct_num_workers < 1:
-                errs.append("direct_num_workers must be >= 1")
+                errs.append("beam workers (direct_num_workers) must be >= 1")
         elif self.runner == "dataflow":
             for name in ("project", "region", "temp_location"):
                 if not getattr(self, name):

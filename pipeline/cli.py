@@ -17,6 +17,7 @@ from pipeline.config import (
     ConfigError,
     PipelineConfig,
     Thresholds,
+    direct_beam,
     local_config,
 )
 from pipeline.logs import quiet_libraries
@@ -98,6 +99,13 @@ def _run_parser(sub) -> None:
         help="AUC on the eval split a model needs to be blessed",
     )
     add_model_options(run)
+    run.add_argument(
+        "--beam-workers",
+        type=int,
+        default=1,
+        help="1: Beam runs in this process (in-memory); N > 1: Beam's multi-processing mode "
+        "with N worker processes (default: %(default)s)",
+    )
     run.add_argument("--no-cache", action="store_true", help="re-run every component")
     run.add_argument("--verbose", action="store_true", help="also show TFX/Beam logs live")
 
@@ -156,6 +164,7 @@ def _config(args: argparse.Namespace) -> PipelineConfig:
         enable_cache=not args.no_cache,
         thresholds=Thresholds(min_auc=args.min_auc),
         model=model_params(args),
+        beam=direct_beam(args.beam_workers),
     ).validate()
 
 
