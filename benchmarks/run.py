@@ -78,19 +78,10 @@ def floor(size: str, data: Path, rows: int) -> Measure:
 
 def pipeline(name: str, size: str, data: Path, rows: int, output: Path) -> Measure:
     from pipeline import artifacts
+    from pipeline.cli import run_command
     from pipeline.run_results import latest_run
 
-    command = [
-        sys.executable,
-        "-m",
-        "pipeline",
-        "run",
-        "--data",
-        str(data),
-        "--output",
-        str(output),
-    ]
-    wall, rss, _, code = _measured(command)
+    wall, rss, _, code = _measured(run_command(data, output))
     outcome = latest_run(output / "metadata.sqlite")
     auc = None
     if outcome and outcome.evaluation_uri:

@@ -6,6 +6,10 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+# `run_fn` records how it trained (these options, replicas, workers, final metrics) in this file
+# beside its TensorBoard logs; the report and `inspect` read it.
+TRAINING_RECORD = "training.json"
+
 MODEL_APIS = ("functional", "subclassed")
 TRAINING_LOOPS = ("fit", "custom")
 # "default": no distribution (one device). "mirrored": one replica per GPU, or per logical CPU

@@ -19,11 +19,9 @@ from tfx_bsl.public import tfxio
 from components import distribution
 from components import features as fc
 from components.export import export, export_saved_model
-from components.hparams import ModelParams
+from components.hparams import TRAINING_RECORD, ModelParams
 from components.model import build_model
 from components.training import train_with_fit, train_with_tape
-
-TRAINING_RECORD = "training.json"
 
 
 def input_fn(

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from components.hparams import TRAINING_RECORD
 from pipeline.run_results import RunOutcome
 
 STATISTICS_NODE = "StatisticsGen"
@@ -70,6 +71,11 @@ class Evaluation:
     slices: dict[str, dict[str, float]] = field(default_factory=dict)
     slice_feature: str | None = None
     baseline: dict[str, float] | None = None  # the baseline model's overall metrics, if any
+
+
+def quality_metrics(metrics: dict[str, float]) -> list[str]:
+    """The model-quality metrics among TFMA's results: no example count, no baseline diffs."""
+    return sorted(m for m in metrics if m != "example_count" and not m.endswith("_diff"))
 
 
 def _eval_config(uri: str) -> dict:
@@ -137,8 +143,8 @@ def evaluation(uri: str) -> Evaluation:
 
 
 def training_record(outcome: RunOutcome) -> dict | None:
-    """The Trainer's training.json (how the model was trained, final metrics), if any."""
+    """The Trainer's training record (how the model was trained, final metrics), if any."""
     if not outcome.model_run_uri:
         return None
-    path = Path(outcome.model_run_uri) / "training.json"
+    path = Path(outcome.model_run_uri) / TRAINING_RECORD
     return json.loads(path.read_text()) if path.is_file() else None

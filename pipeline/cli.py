@@ -15,6 +15,7 @@ from pipeline.config import (
     DEFAULT_DATA_DIR,
     DEFAULT_OUTPUT_DIR,
     ConfigError,
+    InputError,
     PipelineConfig,
     Thresholds,
     direct_beam,
@@ -108,6 +109,21 @@ def _run_parser(sub) -> None:
     )
     run.add_argument("--no-cache", action="store_true", help="re-run every component")
     run.add_argument("--verbose", action="store_true", help="also show TFX/Beam logs live")
+
+
+def run_command(data: Path, output: Path, *options: str) -> list[str]:
+    """`python -m pipeline run` as a subprocess argv, for the benchmark and the tests."""
+    return [
+        sys.executable,
+        "-m",
+        "pipeline",
+        "run",
+        "--data",
+        str(data),
+        "--output",
+        str(output),
+        *options,
+    ]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -223,58 +239,48 @@ def _run_locked(config: PipelineConfig, verbose: bool) -> int:
     return 0 if ok else 1
 
 
-def _report(args: argparse.Namespace) -> int:
+def _report(args: argparse.Namespace) -> str:
+    from pipeline.report import write_report
+
+    return f"Report: {write_report(args.output.expanduser().absolute(), args.run, args.to)}"
+
+
+def _inspect(args: argparse.Namespace) -> str:
+    from pipeline.inspection import inspect_as_json, inspect_as_text
+
+    output = args.output.expanduser().absolute()
+    return inspect_as_json(output) if args.json else inspect_as_text(output)
+
+
+def _schema(args: argparse.Namespace) -> str:
+    from pipeline.draft_schema import draft
+
+    written = draft(args.data.expanduser().absolute(), args.label, args.out)
+    return "\n".join(
+        [f"Wrote {path}" for path in written]
+        + ["Next: curate both files (see the README's 'Use your own data')."]
+    )
+
+
+READ_ONLY_COMMANDS = {"report": _report, "inspect": _inspect, "schema": _schema}
+
+
+def _read_only(command, args: argparse.Namespace) -> int:
+    """The commands that read runs or data and write files, without running the pipeline."""
     _tf_environment()
     quiet_libraries()
-    from pipeline.report import ReportError, write_report
-
     try:
-        path = write_report(args.output.expanduser().absolute(), args.run, args.to)
-    except ReportError as exc:
+        print(command(args))
+    except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"Report: {path}")
-    return 0
-
-
-def _inspect(args: argparse.Namespace) -> int:
-    _tf_environment()
-    quiet_libraries()
-    from pipeline.inspection import InspectError, inspect_as_json, inspect_as_text
-
-    try:
-        output = args.output.expanduser().absolute()
-        print(inspect_as_json(output) if args.json else inspect_as_text(output))
-    except InspectError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return 0
-
-
-def _schema(args: argparse.Namespace) -> int:
-    _tf_environment()
-    quiet_libraries()
-    from pipeline.draft_schema import SchemaDraftError, draft
-
-    try:
-        written = draft(args.data.expanduser().absolute(), args.label, args.out)
-    except SchemaDraftError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    for path in written:
-        print(f"Wrote {path}")
-    print("Next: curate both files (see the README's 'Use your own data').")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if args.command == "report":
-        return _report(args)
-    if args.command == "inspect":
-        return _inspect(args)
-    if args.command == "schema":
-        return _schema(args)
+    if args.command in READ_ONLY_COMMANDS:
+        return _read_only(READ_ONLY_COMMANDS[args.command], args)
     try:
         config = _config(args)
     except ConfigError as exc:

@@ -63,6 +63,11 @@ class ConfigError(ValueError):
     """A configuration problem, worded as one line for the user."""
 
 
+class InputError(Exception):
+    """Input a read-only command cannot use (no runs, no CSV, no such label), worded as one line
+    for the user."""
+
+
 @dataclass(frozen=True)
 class Thresholds:
     """What the Evaluator requires before it blesses a model."""

@@ -10,6 +10,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from pipeline.config import InputError
+
 # A label with more distinct values than this is not a class label (regression is not built in).
 MAX_CLASSES = 50
 # Integer columns within [0, this) become their own ids (IDENTITY); larger ones stay numeric.
@@ -17,14 +19,10 @@ MAX_IDENTITY = 100
 MAX_VOCABULARY = 1000
 
 
-class SchemaDraftError(Exception):
-    pass
-
-
 def _csv_files(data_dir: Path) -> list[Path]:
     files = sorted(data_dir.glob("*.csv"))
     if not files:
-        raise SchemaDraftError(f"no .csv files in {data_dir}")
+        raise InputError(f"no .csv files in {data_dir}")
     return files
 
 
@@ -35,15 +33,15 @@ def _label_values(files: list[Path], label: str) -> list[str]:
             reader = csv.DictReader(f)
             if label not in (reader.fieldnames or []):
                 columns = ", ".join(reader.fieldnames or [])
-                raise SchemaDraftError(f"label column {label!r} is not in {path.name} ({columns})")
+                raise InputError(f"label column {label!r} is not in {path.name} ({columns})")
             values.update(row[label] for row in reader if row[label] != "")
             if len(values) > MAX_CLASSES:
-                raise SchemaDraftError(
+                raise InputError(
                     f"label column {label!r} has more than {MAX_CLASSES} distinct values; "
                     "a class label is expected"
                 )
     if len(values) < 2:
-        raise SchemaDraftError(f"label column {label!r} needs at least two distinct values")
+        raise InputError(f"label column {label!r} needs at least two distinct values")
     numeric = all(v.lstrip("-").isdigit() for v in values)
     return sorted(values, key=int) if numeric else sorted(values)
 
@@ -145,7 +143,7 @@ def _contract_source(stats, label: str, classes: list[str], source: str) -> str:
 def draft(data_dir: Path, label: str, out: Path) -> list[Path]:
     """Writes `out/schema.pbtxt` and `out/features.py`; returns their paths."""
     if not data_dir.is_dir():
-        raise SchemaDraftError(f"data directory {data_dir} does not exist")
+        raise InputError(f"data directory {data_dir} does not exist")
     files = _csv_files(data_dir)
     classes = _label_values(files, label)
 

@@ -9,11 +9,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from pipeline import artifacts
-from pipeline.run_results import RunOutcome, all_runs
-
-
-class InspectError(Exception):
-    pass
+from pipeline.config import local_config
+from pipeline.run_results import RunOutcome, all_runs, metadata_in
 
 
 @dataclass
@@ -72,15 +69,12 @@ def _models(runs: list[RunOutcome]) -> dict[int, ModelInfo]:
 def _serving(output: Path) -> str | None:
     from components.pusher import served_versions
 
-    versions = served_versions(output / "serving")
+    versions = served_versions(Path(local_config(output_dir=output).serving_dir))
     return str(versions[-1]) if versions else None
 
 
 def inspect(output: Path) -> dict:
-    metadata = output / "metadata.sqlite"
-    if not metadata.is_file():
-        raise InspectError(f"no pipeline runs recorded in {output} (no metadata.sqlite)")
-    runs = all_runs(metadata)
+    runs = all_runs(metadata_in(output))
     models = _models(runs)
     serving = _serving(output)
     serving_model = next(
@@ -136,7 +130,7 @@ def _why(model: dict, version_dir: str) -> list[str]:
     blessing = next((e for e in model["evaluations"] if e["run_id"] == push["run_id"]), None)
     if blessing:
         metrics, baseline = blessing["metrics"], blessing["baseline_metrics"]
-        names = [m for m in metrics if m != "example_count" and not m.endswith("_diff")]
+        names = artifacts.quality_metrics(metrics)
         scores = ", ".join(f"{n} {_metric(metrics, n)}" for n in names)
         versus = (
             "baseline " + ", ".join(f"{n} {_metric(baseline, n)}" for n in names)

@@ -12,13 +12,9 @@ import re
 from pathlib import Path
 
 from pipeline import artifacts
-from pipeline.run_results import RunOutcome, latest_run
+from pipeline.config import InputError
+from pipeline.run_results import RunOutcome, latest_run, metadata_in
 from pipeline.training_logs import read_scalars
-
-
-class ReportError(Exception):
-    pass
-
 
 CSS = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
@@ -163,10 +159,6 @@ def _anomalies_section(outcome: RunOutcome) -> str:
     return "<h2>Anomalies</h2>" + body
 
 
-def _quality_metrics(metrics: dict[str, float]) -> list[str]:
-    return sorted(m for m in metrics if m != "example_count" and not m.endswith("_diff"))
-
-
 def _slice_plot(ev: artifacts.Evaluation) -> str:
     if not ev.slices:
         return ""
@@ -176,7 +168,7 @@ def _slice_plot(ev: artifacts.Evaluation) -> str:
 
     keys = sorted(ev.slices, key=order)
     fig, (ax, counts) = _figure(1, 2, 13, 3.2)
-    for metric in _quality_metrics(ev.overall):
+    for metric in artifacts.quality_metrics(ev.overall):
         ax.plot(
             keys, [ev.slices[k].get(metric, float("nan")) for k in keys], marker="o", label=metric
         )
@@ -215,7 +207,7 @@ def _evaluation_section(outcome: RunOutcome) -> str:
         False: '<p class="bad">Not blessed: the model missed a threshold; nothing was pushed.</p>',
         None: "<p>No blessing recorded.</p>",
     }[outcome.blessed]
-    names = _quality_metrics(ev.overall)
+    names = artifacts.quality_metrics(ev.overall)
     slices = [
         [k, *(_fmt(m.get(n, float("nan"))) for n in names), int(m.get("example_count", 0))]
         for k, m in sorted(ev.slices.items(), key=lambda kv: kv[0])
@@ -335,12 +327,9 @@ def render(outcome: RunOutcome) -> str:
 
 
 def write_report(output: Path, run_id: str | None = None, to: Path | None = None) -> Path:
-    metadata = output / "metadata.sqlite"
-    if not metadata.is_file():
-        raise ReportError(f"no pipeline runs recorded in {output} (no metadata.sqlite)")
-    outcome = latest_run(metadata, run_id)
+    outcome = latest_run(metadata_in(output), run_id)
     if outcome is None:
-        raise ReportError(f"no run {run_id!r} in {output}; `inspect` lists the runs")
+        raise InputError(f"no run {run_id!r} in {output}; `inspect` lists the runs")
     page = render(outcome)
     path = to or output / "reports" / f"run-{re.sub(r'[^0-9A-Za-z]+', '-', outcome.run_id)}.html"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,8 @@ from pathlib import Path
 from ml_metadata import metadata_store
 from ml_metadata.proto import metadata_store_pb2
 
+from pipeline.config import InputError, local_config
+
 _RUN_CONTEXT = "pipeline_run"
 _NODE_CONTEXT = "node"
 State = metadata_store_pb2.Execution.State
@@ -92,6 +94,14 @@ class RunOutcome:
     def seconds(self) -> float:
         ends = [r.started + r.seconds for r in self.nodes.values()]
         return max(ends) - self.started if ends else 0.0
+
+
+def metadata_in(output_dir: Path) -> Path:
+    """The ML Metadata store of the local runs written to `output_dir`."""
+    path = Path(local_config(output_dir=output_dir).metadata_path)
+    if not path.is_file():
+        raise InputError(f"no pipeline runs recorded in {output_dir} (no {path.name})")
+    return path
 
 
 def open_store(metadata_path: str | Path) -> metadata_store.MetadataStore:

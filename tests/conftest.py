@@ -136,23 +136,10 @@ def write_csv(directory: Path, header: list[str], rows: list[dict]) -> Path:
 
 def pipeline_command(data, output, *extra, train_steps=100, eval_steps=20) -> list[str]:
     """The CLI a user runs, with few training steps to keep end-to-end tests short."""
-    import sys
+    from pipeline.cli import run_command
 
-    return [
-        sys.executable,
-        "-m",
-        "pipeline",
-        "run",
-        "--data",
-        str(data),
-        "--output",
-        str(output),
-        "--train-steps",
-        str(train_steps),
-        "--eval-steps",
-        str(eval_steps),
-        *extra,
-    ]
+    steps = ("--train-steps", str(train_steps), "--eval-steps", str(eval_steps))
+    return run_command(data, output, *steps, *extra)
 
 
 def run_pipeline(data, output, *extra, **steps):

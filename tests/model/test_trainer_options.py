@@ -13,8 +13,9 @@ import tensorflow as tf
 
 from components import features as fc
 from components.export import PREDICTION_KEY, TFLITE_FILE
+from components.hparams import TRAINING_RECORD
 from components.model import input_names
-from components.trainer import TRAINING_RECORD, run_fn
+from components.trainer import run_fn
 from pipeline.training_logs import read_scalars
 from tests.conftest import REPO_ROOT, to_tf_example
 from tests.model.train_worker import fn_args

@@ -9,6 +9,7 @@ import pytest
 
 from components import features as fc
 from components.export import PREDICTION_KEY, TFLITE_FILE
+from components.hparams import TRAINING_RECORD
 from pipeline.factory import GATE_ID, RESOLVER_ID, STATISTICS_RESOLVER_ID
 from tests.conftest import csv_to_examples
 from tests.pipeline.conftest import TRAIN_ROWS
@@ -118,5 +119,5 @@ def test_subclassed_model_with_custom_loop_is_blessed_and_pushed_with_its_tflite
     pushed = outcome.pushed_to
     assert pushed.endswith(versions[0])
     assert {"saved_model.pb", TFLITE_FILE} <= {p.name for p in Path(pushed).iterdir()}
-    record = json.loads(next(Path(outcome.model_run_uri).rglob("training.json")).read_text())
+    record = json.loads(next(Path(outcome.model_run_uri).rglob(TRAINING_RECORD)).read_text())
     assert (record["model_api"], record["training_loop"]) == ("subclassed", "custom")

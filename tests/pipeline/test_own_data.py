@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from pipeline.run_results import latest_run
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, pipeline_command
 
 pytestmark = pytest.mark.e2e
 
@@ -86,10 +86,9 @@ def own(tmp_path_factory):
     shutil.copy(root / "draft" / "features.py", repo / "components" / "features.py")
     shutil.copy(root / "draft" / "schema.pbtxt", repo / "schema" / "schema.pbtxt")
     output = root / "out"
-    run = _python(
-        "-m", "pipeline", "run", "--data", str(data), "--output", str(output),
-        "--train-steps", "300", "--eval-steps", "30", cwd=repo,
-    )  # fmt: skip
+    # The same command a user runs, from the user's checkout.
+    command = pipeline_command(data, output, train_steps=300, eval_steps=30)
+    run = subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=900)
     return root, drafted, run, output, rows
 
 
