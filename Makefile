@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-from-lock
 PYTHON_VERSION := 3.11
 ARGS ?=
 
-.PHONY: help install browser run test test-fast bench lint format clean
+.PHONY: help install browser run test test-fast bench lint hooks format clean
 
 ## Show this help
 help:
@@ -48,10 +48,13 @@ test-fast: install
 bench: install
 	$(PY) -m benchmarks.run $(ARGS)
 
-## Lint and check formatting with ruff
+## Lint and check formatting with ruff, through the pre-commit hooks (.pre-commit-config.yaml)
 lint: install
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/pre-commit run --all-files --show-diff-on-failure
+
+## Install the pre-commit hooks, so every commit is linted as CI lints it
+hooks: install
+	$(VENV)/bin/pre-commit install
 
 ## Format the code with ruff
 format: install

@@ -10,24 +10,21 @@ Prints one JSON line: seconds per stage and in total, eval AUC, rows.
 
 from __future__ import annotations
 
-import os
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
 
-os.environ["TF_USE_LEGACY_KERAS"] = "1"
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
-import argparse  # noqa: E402
-import json  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
+from pipeline.options import tf_environment
 
 
-def _transform(frame, train, fc, Kind):
+def _transform(frame, train, contract, Kind):
     """Model inputs per the contract, with statistics from the training rows only."""
     import numpy as np
 
     columns = {}
-    for f in fc.FEATURES:
+    for f in contract.features:
         values = frame[f.name]
         if f.kind is Kind.DENSE:
             filled = values.fillna(values[train].mean()).astype("float32")
@@ -46,7 +43,7 @@ def _transform(frame, train, fc, Kind):
         else:
             inside = values.between(0, f.size - 1)
             columns[f.name] = np.where(inside, values.fillna(f.size), f.size).astype("int64")
-    return {fc.transformed_name(n): v.reshape(-1, 1) for n, v in columns.items()}
+    return {contract.transformed_name(n): v.reshape(-1, 1) for n, v in columns.items()}
 
 
 def main() -> None:
@@ -57,12 +54,13 @@ def main() -> None:
     parser.add_argument("--eval-steps", type=int, default=150)
     args = parser.parse_args()
 
+    tf_environment()
     import numpy as np
     import pandas as pd
     import tensorflow as tf
 
-    from components import features as fc
     from components.contract import Kind
+    from components.features import CONTRACT
     from components.hparams import ModelParams
     from components.model import build_model
     from components.training import without_autograph
@@ -76,9 +74,9 @@ def main() -> None:
     stages["read_and_statistics"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
-    inputs = _transform(frame, train, fc, Kind)
-    tips, fare = frame[fc.LABEL.numerator].fillna(0), frame[fc.LABEL.denominator]
-    label = (fare.notna() & (tips > fc.LABEL.ratio * fare)).to_numpy("int64").reshape(-1, 1)
+    inputs = _transform(frame, train, CONTRACT, Kind)
+    tips, fare = frame[CONTRACT.label.numerator].fillna(0), frame[CONTRACT.label.denominator]
+    label = (fare.notna() & (tips > CONTRACT.label.ratio * fare)).to_numpy("int64").reshape(-1, 1)
     stages["transform"] = time.perf_counter() - mark
 
     mark = time.perf_counter()

@@ -77,9 +77,9 @@ def floor(size: str, data: Path, rows: int) -> Measure:
 
 
 def pipeline(name: str, size: str, data: Path, rows: int, output: Path) -> Measure:
-    from pipeline import artifacts
-    from pipeline.cli import run_command
-    from pipeline.run_results import latest_run
+    from pipeline.options import run_command
+    from pipeline.runs import artifacts
+    from pipeline.runs.records import latest_run
 
     wall, rss, _, code = _measured(run_command(data, output))
     outcome = latest_run(output / "metadata.sqlite")
@@ -219,11 +219,11 @@ def write_docs(measures: list[Measure], notes: str) -> Path:
 
 
 def main() -> None:
-    # This process reads results with TFMA; its import chatter is not part of the report.
-    os.environ["TF_USE_LEGACY_KERAS"] = "1"
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    # This process reads results with TFDV; its import chatter is not part of the report.
     from pipeline.logs import quiet_libraries
+    from pipeline.options import tf_environment
 
+    tf_environment()
     quiet_libraries()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="sample,100k,1m")

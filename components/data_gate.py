@@ -96,7 +96,7 @@ def drift_anomalies(schema, current, baseline):
 
 
 @component
-def DataGate(  # noqa: N802 - a TFX component class name
+def DataGate(
     anomalies: InputArtifact[ExampleAnomalies],
     statistics: InputArtifact[ExampleStatistics],
     schema: InputArtifact[Schema],

@@ -1,8 +1,9 @@
 """The feature contract of the Chicago taxi sample: the one place that names the columns the
 model uses and how.
 
-Transform (`preprocessing.py`), the model (`model.py`), the Evaluator config and the tests read this
-module; nothing else lists feature names. To bring your own data, replace this file and
+This module is data: `CONTRACT` is the default contract that Transform (`preprocessing.py`), the
+model (`model.py`), the export and the Evaluator config take as an argument; nothing else lists
+feature names. To bring your own data, replace this file and
 `schema/schema.pbtxt` together (`python -m pipeline schema` drafts both);
 `tests/data/test_contract.py` checks that they agree.
 """
@@ -44,8 +45,3 @@ SLICE_FEATURE: str | None = "trip_start_hour"
 
 
 CONTRACT = Contract(FEATURES, LABEL, UNUSED_COLUMNS, SLICE_FEATURE)
-transformed_name = CONTRACT.transformed_name
-feature = CONTRACT.feature
-raw_columns = CONTRACT.raw_columns
-label_only_columns = CONTRACT.label_only_columns
-serving_columns = CONTRACT.serving_columns

@@ -4,16 +4,17 @@
 - Subclassed: a `tf.keras.Model` subclass holding the same layers and wiring them in `call`.
 
 Both take the same dict of transformed features and return the probability of a big tipper, so
-training, export and serving do not care which one they get. Pure: it knows the feature contract,
-not TFX. Written against `tf.keras` only; inside TFX 1.16 that is tf_keras 2.16
-(TF_USE_LEGACY_KERAS=1).
+training, export and serving do not care which one they get. Pure: it knows a feature contract
+(an argument, by default `components/features.py`'s), not TFX. Written against `tf.keras` only;
+inside TFX 1.16 that is tf_keras 2.16 (TF_USE_LEGACY_KERAS=1).
 """
 
 from __future__ import annotations
 
 import tensorflow as tf
 
-from components import features as fc
+from components.contract import Contract, Feature, Label
+from components.features import CONTRACT
 from components.hparams import ModelParams
 
 
@@ -32,25 +33,26 @@ class OneHot(tf.keras.layers.Layer):
         return {**super().get_config(), "depth": self.depth}
 
 
-def input_names() -> list[str]:
-    return [fc.transformed_name(f.name) for f in fc.FEATURES]
+def input_names(contract: Contract = CONTRACT) -> list[str]:
+    return [contract.transformed_name(f.name) for f in contract.features]
 
 
-def _numeric_names() -> list[str]:
-    return [fc.transformed_name(f.name) for f in fc.FEATURES if not f.is_categorical]
+def _numeric_names(contract: Contract) -> list[str]:
+    return [contract.transformed_name(f.name) for f in contract.features if not f.is_categorical]
 
 
-def _categorical() -> list[fc.Feature]:
-    return [f for f in fc.FEATURES if f.is_categorical]
+def _categorical(contract: Contract) -> list[Feature]:
+    return [f for f in contract.features if f.is_categorical]
 
 
 class _Layers:
     """The layers of the network, created once and shared by both ways of wiring them."""
 
-    def __init__(self, params: ModelParams):
+    def __init__(self, params: ModelParams, contract: Contract):
+        self.numeric_names = _numeric_names(contract)
         self.one_hots = {
-            fc.transformed_name(f.name): OneHot(f.cardinality, name=f"{f.name}_one_hot")
-            for f in _categorical()
+            contract.transformed_name(f.name): OneHot(f.cardinality, name=f"{f.name}_one_hot")
+            for f in _categorical(contract)
         }
         self.wide = tf.keras.layers.Concatenate(name="wide")
         self.deep_input = tf.keras.layers.Concatenate(name="deep_input")
@@ -59,45 +61,47 @@ class _Layers:
             for i, units in enumerate(params.hidden_units)
         ]
         self.wide_and_deep = tf.keras.layers.Concatenate(name="wide_and_deep")
+        label = contract.label
         self.output = (
-            tf.keras.layers.Dense(1, activation="sigmoid", name=fc.LABEL.name)
-            if fc.LABEL.is_binary
-            else tf.keras.layers.Dense(
-                fc.LABEL.num_classes, activation="softmax", name=fc.LABEL.name
-            )
+            tf.keras.layers.Dense(1, activation="sigmoid", name=label.name)
+            if label.is_binary
+            else tf.keras.layers.Dense(label.num_classes, activation="softmax", name=label.name)
         )
 
     def __call__(self, inputs: dict) -> tf.Tensor:
         wide = self.wide([layer(inputs[name]) for name, layer in self.one_hots.items()])
-        deep = self.deep_input([inputs[n] for n in _numeric_names()] + [wide])
+        deep = self.deep_input([inputs[n] for n in self.numeric_names] + [wide])
         for dense in self.deep:
             deep = dense(deep)
         return self.output(self.wide_and_deep([deep, wide]))
 
 
-def transformed_specs() -> dict[str, tf.TensorSpec]:
+def transformed_specs(contract: Contract = CONTRACT) -> dict[str, tf.TensorSpec]:
     return {
-        fc.transformed_name(f.name): tf.TensorSpec(
-            [None, 1], tf.int64 if f.is_categorical else tf.float32, fc.transformed_name(f.name)
+        contract.transformed_name(f.name): tf.TensorSpec(
+            [None, 1],
+            tf.int64 if f.is_categorical else tf.float32,
+            contract.transformed_name(f.name),
         )
-        for f in fc.FEATURES
+        for f in contract.features
     }
 
 
-def _functional(params: ModelParams) -> tf.keras.Model:
+def _functional(params: ModelParams, contract: Contract) -> tf.keras.Model:
     inputs = {
         name: tf.keras.Input(shape=(1,), name=name, dtype=spec.dtype)
-        for name, spec in transformed_specs().items()
+        for name, spec in transformed_specs(contract).items()
     }
-    return tf.keras.Model(inputs=inputs, outputs=_Layers(params)(inputs), name=fc.LABEL.name)
+    outputs = _Layers(params, contract)(inputs)
+    return tf.keras.Model(inputs=inputs, outputs=outputs, name=contract.label.name)
 
 
 class WideAndDeep(tf.keras.Model):
     """The subclassed form of the same network."""
 
-    def __init__(self, params: ModelParams, **kwargs):
-        super().__init__(name=fc.LABEL.name, **kwargs)
-        self.net = _Layers(params)
+    def __init__(self, params: ModelParams, contract: Contract = CONTRACT, **kwargs):
+        super().__init__(name=contract.label.name, **kwargs)
+        self.net = _Layers(params, contract)
         # Tracked as attributes so Keras and SavedModel see their weights.
         self.one_hot_layers = list(self.net.one_hots.values())
         self.deep_layers = self.net.deep
@@ -107,17 +111,18 @@ class WideAndDeep(tf.keras.Model):
         return self.net(inputs)
 
 
-def _subclassed(params: ModelParams) -> tf.keras.Model:
-    model = WideAndDeep(params)
+def _subclassed(params: ModelParams, contract: Contract) -> tf.keras.Model:
+    model = WideAndDeep(params, contract)
     # Creates the weights now (a subclassed model has none until it is first called), so that
     # weight counts, distribution and export behave as for the Functional model.
-    model({name: tf.zeros([1, 1], spec.dtype) for name, spec in transformed_specs().items()})
+    specs = transformed_specs(contract)
+    model({name: tf.zeros([1, 1], spec.dtype) for name, spec in specs.items()})
     return model
 
 
-def metrics() -> list[tf.keras.metrics.Metric]:
+def metrics(label: Label) -> list[tf.keras.metrics.Metric]:
     """The metrics training reports, the same for `fit` and the custom loop."""
-    if fc.LABEL.is_binary:
+    if label.is_binary:
         return [
             tf.keras.metrics.BinaryAccuracy(name="binary_accuracy"),
             tf.keras.metrics.AUC(name="auc"),
@@ -125,9 +130,9 @@ def metrics() -> list[tf.keras.metrics.Metric]:
     return [tf.keras.metrics.SparseCategoricalAccuracy(name="sparse_categorical_accuracy")]
 
 
-def loss(reduction: str = tf.keras.losses.Reduction.AUTO) -> tf.keras.losses.Loss:
+def loss(label: Label, reduction: str = tf.keras.losses.Reduction.AUTO) -> tf.keras.losses.Loss:
     """Cross-entropy for the label's form; the custom loop asks for per-example values."""
-    if fc.LABEL.is_binary:
+    if label.is_binary:
         return tf.keras.losses.BinaryCrossentropy(reduction=reduction)
     return tf.keras.losses.SparseCategoricalCrossentropy(reduction=reduction)
 
@@ -136,16 +141,17 @@ def optimizer(params: ModelParams) -> tf.keras.optimizers.Optimizer:
     return tf.keras.optimizers.Adam(params.learning_rate)
 
 
-def build_model(params: ModelParams | None = None, compile: bool = True) -> tf.keras.Model:
-    """The wide-and-deep model in the API `params.model_api` names (sigmoid head for a binary
-    label, softmax over the classes otherwise), compiled for `fit` unless
-    `compile` is False (the custom loop brings its own step)."""
+def build_model(
+    params: ModelParams | None = None, compile: bool = True, contract: Contract = CONTRACT
+) -> tf.keras.Model:
+    """The wide-and-deep model over `contract`'s features in the API `params.model_api` names
+    (sigmoid head for a binary label, softmax over the classes otherwise), compiled for `fit`
+    unless `compile` is False (the custom loop brings its own step)."""
     params = params or ModelParams()
-    model = _subclassed(params) if params.model_api == "subclassed" else _functional(params)
+    build = _subclassed if params.model_api == "subclassed" else _functional
+    model = build(params, contract)
     if compile:
         model.compile(
-            optimizer=optimizer(params),
-            loss=loss(),
-            metrics=metrics(),
+            optimizer=optimizer(params), loss=loss(contract.label), metrics=metrics(contract.label)
         )
     return model

@@ -1,6 +1,7 @@
-"""tf.Transform `preprocessing_fn` for the Transform component, driven by the feature contract.
+"""tf.Transform `preprocessing_fn` for the Transform component, driven by a feature contract
+(by default `components/features.py`'s).
 
-Every output is a dense `[batch, 1]` tensor named by `features.transformed_name`.
+Every output is a dense `[batch, 1]` tensor named by `Contract.transformed_name`.
 """
 
 from __future__ import annotations
@@ -8,8 +9,8 @@ from __future__ import annotations
 import tensorflow as tf
 import tensorflow_transform as tft
 
-from components import features as fc
-from components.features import Dtype, Kind
+from components.contract import Contract, Dtype, Feature, Kind, Label
+from components.features import CONTRACT
 
 _FILL = {Dtype.FLOAT: float("nan"), Dtype.INT: -1, Dtype.STRING: ""}
 
@@ -32,14 +33,14 @@ def _densify(x: tf.Tensor | tf.SparseTensor, fill) -> tuple[tf.Tensor, tf.Tensor
     return dense, present
 
 
-def _dense_float(x, present, f: fc.Feature):
+def _dense_float(x, present, f: Feature):
     """Missing values take the mean of the present ones, which z-scores to 0."""
     x = tf.cast(x, tf.float32)
     mean = tft.mean(tf.boolean_mask(x, present))
     return tft.scale_to_z_score(tf.where(present, x, mean))
 
 
-def _vocab(x, present, f: fc.Feature):
+def _vocab(x, present, f: Feature):
     if x.dtype != tf.string:
         # Integer ids such as census tracts: the vocabulary is built over their decimal strings.
         x = tf.strings.as_string(x)
@@ -48,7 +49,7 @@ def _vocab(x, present, f: fc.Feature):
     )
 
 
-def _bucket(x, present, f: fc.Feature):
+def _bucket(x, present, f: Feature):
     x = tf.cast(x, tf.float32)
     # Quantile boundaries come from present values only; missing gets the reserved last id.
     filled = tf.where(present, x, tft.mean(tf.boolean_mask(x, present)))
@@ -56,7 +57,7 @@ def _bucket(x, present, f: fc.Feature):
     return tf.where(present, buckets, tf.cast(f.size, tf.int64))
 
 
-def _identity(x, present, f: fc.Feature):
+def _identity(x, present, f: Feature):
     x = tf.cast(x, tf.int64)
     in_range = tf.logical_and(present, tf.logical_and(x >= 0, x < f.size))
     return tf.where(in_range, x, tf.cast(f.size, tf.int64))
@@ -70,37 +71,41 @@ _TRANSFORMS = {
 }
 
 
-def ratio_label(numerator, numerator_present, denominator, denominator_present):
-    """1 when the numerator exceeds the contract's share of the denominator (taxi: the tip is
-    more than 20% of the fare). A missing denominator gives 0 (an unknown fare cannot make a big
-    tip); a missing numerator counts as 0."""
+def ratio_label(label: Label, numerator, numerator_present, denominator, denominator_present):
+    """1 when the numerator exceeds the label's share of the denominator (taxi: the tip is more
+    than 20% of the fare). A missing denominator gives 0 (an unknown fare cannot make a big tip);
+    a missing numerator counts as 0."""
     tips = tf.where(numerator_present, tf.cast(numerator, tf.float32), 0.0)
     fare = tf.cast(denominator, tf.float32)
-    big = tf.logical_and(denominator_present, tips > fc.LABEL.ratio * fare)
+    big = tf.logical_and(denominator_present, tips > label.ratio * fare)
     return tf.cast(big, tf.int64)
 
 
-def class_label(x) -> tf.Tensor:
-    """The class id of each row: the position of its value in the contract's `classes`. Values
+def class_label(label: Label, x) -> tf.Tensor:
+    """The class id of each row: the position of its value in the label's `classes`. Values
     outside them never get here: the schema's domain for the label stops them at the data gate."""
     if x.dtype != tf.string:
         x = tf.strings.as_string(x)
-    matches = tf.equal(x, tf.constant(fc.LABEL.classes)[tf.newaxis, :])
+    matches = tf.equal(x, tf.constant(label.classes)[tf.newaxis, :])
     return tf.reshape(tf.argmax(tf.cast(matches, tf.int64), axis=1), [-1, 1])
 
 
-def preprocessing_fn(inputs: dict) -> dict:
+def preprocessing_fn(inputs: dict, contract: Contract = CONTRACT) -> dict:
+    """TFX's Transform calls this with the raw inputs alone, so the default contract applies;
+    tests pass another one."""
     outputs = {}
-    for f in fc.FEATURES:
+    for f in contract.features:
         x, present = _densify(inputs[f.name], _FILL[f.dtype])
-        outputs[fc.transformed_name(f.name)] = _TRANSFORMS[f.kind](x, present, f)
+        outputs[contract.transformed_name(f.name)] = _TRANSFORMS[f.kind](x, present, f)
 
     # The label's source columns are absent at serving time; TFT then prunes this output.
-    if fc.LABEL.is_derived:
-        numerator = _densify(inputs[fc.LABEL.numerator], float("nan"))
-        denominator = _densify(inputs[fc.LABEL.denominator], float("nan"))
-        outputs[fc.LABEL.name] = ratio_label(*numerator, *denominator)
+    label = contract.label
+    if label.is_derived:
+        numerator = _densify(inputs[label.numerator], float("nan"))
+        denominator = _densify(inputs[label.denominator], float("nan"))
+        outputs[label.name] = ratio_label(label, *numerator, *denominator)
     else:
-        raw = inputs[fc.LABEL.name]
-        outputs[fc.LABEL.name] = class_label(_densify(raw, "" if raw.dtype == tf.string else -1)[0])
+        raw = inputs[label.name]
+        missing = "" if raw.dtype == tf.string else -1
+        outputs[label.name] = class_label(label, _densify(raw, missing)[0])
     return outputs

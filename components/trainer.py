@@ -17,21 +17,27 @@ from tfx.components.trainer.fn_args_utils import FnArgs
 from tfx_bsl.public import tfxio
 
 from components import distribution
-from components import features as fc
+from components.contract import Contract
 from components.export import export, export_saved_model
+from components.features import CONTRACT
 from components.hparams import TRAINING_RECORD, ModelParams
 from components.model import build_model
 from components.training import train_with_fit, train_with_tape
 
 
 def input_fn(
-    file_pattern, data_accessor, tf_transform_output, batch_size: int, seed: int | None = None
+    file_pattern,
+    data_accessor,
+    tf_transform_output,
+    batch_size: int,
+    label_key: str,
+    seed: int | None = None,
 ) -> tf.data.Dataset:
     """Repeating, shuffled batches of (transformed features, label) from Transform's output."""
     dataset = data_accessor.tf_dataset_factory(
         file_pattern,
         tfxio.TensorFlowDatasetOptions(
-            batch_size=batch_size, label_key=fc.LABEL.name, shuffle_seed=seed
+            batch_size=batch_size, label_key=label_key, shuffle_seed=seed
         ),
         tf_transform_output.transformed_metadata.schema,
     ).repeat()
@@ -49,7 +55,8 @@ def _weights_digest(model: tf.keras.Model) -> str:
     return digest.hexdigest()
 
 
-def run_fn(fn_args: FnArgs) -> None:
+def run_fn(fn_args: FnArgs, contract: Contract = CONTRACT) -> None:
+    """TFX's Trainer calls this with `fn_args` alone, so the default contract applies."""
     params = ModelParams.from_dict(fn_args.custom_config or {})
     # Keras' per-epoch lines go to the log (absl) instead of the console the progress lines use.
     tf.keras.utils.disable_interactive_logging()
@@ -62,20 +69,26 @@ def run_fn(fn_args: FnArgs) -> None:
         fn_args.data_accessor,
         tf_transform_output,
         params.batch_size,
+        contract.label.name,
         seed=params.seed,
     )
     evaluation = input_fn(
-        fn_args.eval_files, fn_args.data_accessor, tf_transform_output, params.batch_size
+        fn_args.eval_files,
+        fn_args.data_accessor,
+        tf_transform_output,
+        params.batch_size,
+        contract.label.name,
     )
     # Other workers log beside the chief, each in its own directory.
     log_dir = fn_args.model_run_dir
     if not chief:
         log_dir = os.path.join(log_dir, f"worker-{strategy.cluster_resolver.task_id}")
     with strategy.scope():
-        model = build_model(params, compile=params.training_loop == "fit")
+        model = build_model(params, compile=params.training_loop == "fit", contract=contract)
     if params.training_loop == "custom":
         results = train_with_tape(
             model,
+            contract.label,
             params,
             strategy,
             train,
@@ -101,10 +114,10 @@ def run_fn(fn_args: FnArgs) -> None:
     with tf.io.gfile.GFile(os.path.join(log_dir, TRAINING_RECORD), "w") as f:
         json.dump(record, f, indent=2)
     if chief:
-        export(model, tf_transform_output, fn_args.serving_model_dir)
+        export(model, tf_transform_output, fn_args.serving_model_dir, contract)
     else:
         # Saving takes part in the workers' collective ops, so every worker saves; only the
         # chief's copy is kept.
         scratch = tempfile.mkdtemp(prefix="worker-export-")
-        export_saved_model(model, tf_transform_output, scratch)
+        export_saved_model(model, tf_transform_output, scratch, contract)
         shutil.rmtree(scratch, ignore_errors=True)

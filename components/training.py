@@ -9,6 +9,7 @@ import os
 
 import tensorflow as tf
 
+from components.contract import Label
 from components.hparams import ModelParams
 from components.model import loss, metrics, optimizer
 
@@ -57,9 +58,9 @@ def train_with_fit(model, train, evaluation, train_steps, eval_steps, log_dir) -
     return {name: float(values[-1]) for name, values in history.history.items()}
 
 
-def _tracked(strategy) -> list[tf.keras.metrics.Metric]:
+def _tracked(strategy, label: Label) -> list[tf.keras.metrics.Metric]:
     with strategy.scope():
-        return [tf.keras.metrics.Mean(name="loss"), *metrics()]
+        return [tf.keras.metrics.Mean(name="loss"), *metrics(label)]
 
 
 def _write(writer, prefix: str, tracked, step: int) -> None:
@@ -71,6 +72,7 @@ def _write(writer, prefix: str, tracked, step: int) -> None:
 
 def train_with_tape(
     model,
+    label: Label,
     params: ModelParams,
     strategy: tf.distribute.Strategy,
     train: tf.data.Dataset,
@@ -83,8 +85,8 @@ def train_with_tape(
     `params.batch_size` (the global batch, split across replicas), then evaluates it."""
     with strategy.scope():
         adam = optimizer(params)
-    train_metrics, eval_metrics = _tracked(strategy), _tracked(strategy)
-    per_example_loss = loss(reduction=tf.keras.losses.Reduction.NONE)
+    train_metrics, eval_metrics = _tracked(strategy, label), _tracked(strategy, label)
+    per_example_loss = loss(label, reduction=tf.keras.losses.Reduction.NONE)
 
     def update(tracked, labels, probabilities, losses):
         tracked[0].update_state(losses)

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
-from pipeline.beam import ENVIRONMENT_TYPES, RUNNERS, BeamConfig
-from pipeline.cli import add_model_options, model_params
-from pipeline.config import ConfigError, PipelineConfig, kubeflow_config
+from pipeline.config import PipelineConfig, kubeflow_config
+from pipeline.errors import ConfigError, SubmitError
+from pipeline.options import (
+    add_beam_options,
+    add_model_options,
+    beam_config,
+    model_params,
+    tf_environment,
+)
 
 EXAMPLES = """examples:
   python -m kubeflow compile --output pipeline.json \\
@@ -49,19 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--train-steps", type=int, default=PipelineConfig.train_steps)
     c.add_argument("--eval-steps", type=int, default=PipelineConfig.eval_steps)
     add_model_options(c)
-    beam = c.add_argument_group("Beam (where the data processing runs)")
-    beam.add_argument("--beam-runner", choices=RUNNERS, default="direct")
-    beam.add_argument("--project", help="dataflow: Google Cloud project")
-    beam.add_argument("--region", help="dataflow: region")
-    beam.add_argument("--temp-location", help="dataflow: gs:// staging and temp location")
-    beam.add_argument("--job-endpoint", help="flink/spark: the job server, HOST:PORT")
-    beam.add_argument(
-        "--environment-type",
-        choices=ENVIRONMENT_TYPES,
-        default="DOCKER",
-        help="flink/spark: how workers run the Python SDK",
-    )
-    beam.add_argument("--environment-config", help="flink/spark: e.g. the SDK harness image")
+    add_beam_options(c)
 
     s = sub.add_parser(
         "submit", help="start a run of a compiled spec", epilog=EXAMPLES, formatter_class=fmt
@@ -81,34 +74,28 @@ def _compile(args) -> int:
         raise ConfigError("--image is required: the container image every step runs in")
     if not args.pipeline_root:
         raise ConfigError("--pipeline-root is required, e.g. gs://bucket/path")
-    beam = BeamConfig(
-        runner=args.beam_runner,
-        project=args.project,
-        region=args.region,
-        temp_location=args.temp_location,
-        job_endpoint=args.job_endpoint,
-        environment_type=args.environment_type,
-        environment_config=args.environment_config,
-    )
     settings = {k: v for k, v in (("data_dir", args.data), ("serving_dir", args.serving_dir)) if v}
     config = kubeflow_config(
         pipeline_root=args.pipeline_root,
         image=args.image,
-        beam=beam,
+        beam=beam_config(args),
         train_steps=args.train_steps,
         eval_steps=args.eval_steps,
         model=model_params(args),
         **settings,
     ).validate()
-    os.environ["TF_USE_LEGACY_KERAS"] = "1"
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    tf_environment()
     import warnings
 
     warnings.filterwarnings("ignore", category=FutureWarning)
     from kubeflow.compiler import compile_spec
     from kubeflow.spec_io import write_spec
+    from pipeline.logs import command_log, native_stderr_to
 
-    write_spec(compile_spec(config), args.output)
+    # TensorFlow's C++ start-up lines go to the log, not the console.
+    with native_stderr_to(command_log(args.output.parent, "compile")):
+        job = compile_spec(config)
+    write_spec(job, args.output)
     print(f"Wrote {args.output} (image {config.image}, pipeline root {config.pipeline_root})")
     return 0
 
@@ -132,8 +119,6 @@ def _submit(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from kubeflow.submit import SubmitError
-
     args = _parser().parse_args(argv)
     try:
         return _compile(args) if args.command == "compile" else _submit(args)

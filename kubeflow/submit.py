@@ -8,10 +8,7 @@ from pathlib import Path
 import yaml
 
 from kubeflow.spec_io import read_spec
-
-
-class SubmitError(RuntimeError):
-    """A submission problem, worded as one line for the user."""
+from pipeline.errors import SubmitError
 
 
 def _reason(exc: BaseException) -> str:
@@ -31,7 +28,7 @@ def submit_kfp(host: str, spec_file: Path, experiment: str, run_name: str | None
     try:
         client = kfp.Client(host=host)
         client.get_kfp_healthz()  # fails fast on an unreachable or wrong host
-    except Exception as exc:  # noqa: BLE001 - the kfp client raises many transport error types
+    except Exception as exc:
         raise SubmitError(f"cannot reach Kubeflow Pipelines at {host}: {_reason(exc)}") from exc
     # kfp uploads a PipelineSpec document; a compiled JSON wraps it in a PipelineJob.
     with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
@@ -44,7 +41,7 @@ def submit_kfp(host: str, spec_file: Path, experiment: str, run_name: str | None
             experiment_name=experiment,
             pipeline_root=root,
         )
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise SubmitError(f"Kubeflow Pipelines rejected the run: {_reason(exc)}") from exc
     finally:
         Path(f.name).unlink(missing_ok=True)
@@ -78,6 +75,6 @@ def submit_vertex(
             credentials=credentials,
         )
         job.submit(service_account=service_account)
-    except Exception as exc:  # noqa: BLE001 - google-api-core raises many error types
+    except Exception as exc:
         raise SubmitError(f"Vertex AI rejected the job: {_reason(exc)}") from exc
     return job.resource_name

@@ -14,7 +14,7 @@ class BeamConfig:
     runner: str = "direct"
     # direct: in-memory mode runs TFX's taxi example ~2.8x faster than Beam's multi-processing
     # default on the 15k-row sample, which spends its time starting workers that each import
-    # TensorFlow (../shared/PLATFORM.md). Large inputs may want multi_processing: measure.
+    # TensorFlow (docs/platform.md). Large inputs may want multi_processing: measure.
     direct_running_mode: str = "in_memory"
     direct_num_workers: int = 1
     # dataflow

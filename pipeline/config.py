@@ -8,17 +8,18 @@ fails in milliseconds.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from components.hparams import ModelParams
 from pipeline.beam import BeamConfig
+from pipeline.errors import ConfigError
 
+# In a source checkout the bundled sample, the curated schema and setup.py sit beside the
+# packages. An installed (non-editable) package has none of them: see `checkout_path`.
 REPO_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_DATA_DIR = REPO_ROOT / "data"
-DEFAULT_OUTPUT_DIR = REPO_ROOT / "outputs"
-DEFAULT_SCHEMA_FILE = REPO_ROOT / "schema" / "schema.pbtxt"
 
 # Where kubeflow/Dockerfile puts this repository inside the pipeline image.
 IMAGE_ROOT = PurePosixPath("/pipeline")
@@ -59,13 +60,17 @@ def csv_file_error(path: Path) -> str | None:
     return None
 
 
-class ConfigError(ValueError):
-    """A configuration problem, worded as one line for the user."""
+def checkout_path(*parts: str) -> Path | None:
+    """A file of the source checkout (the bundled data, the schema, setup.py), or None when the
+    package runs installed from a wheel, where the user must name the data and the schema."""
+    if not (REPO_ROOT / "pyproject.toml").is_file():
+        return None
+    return REPO_ROOT.joinpath(*parts)
 
 
-class InputError(Exception):
-    """Input a read-only command cannot use (no runs, no CSV, no such label), worded as one line
-    for the user."""
+def default_output_dir() -> Path:
+    """`outputs/` in the checkout (git-ignored), else in the working directory."""
+    return checkout_path("outputs") or Path.cwd() / "outputs"
 
 
 @dataclass(frozen=True)
@@ -173,31 +178,76 @@ class PipelineConfig:
         return errs
 
 
+@dataclass(frozen=True)
+class OutputLayout:
+    """Where a local run writes under its output directory; the readers of runs find them by it."""
+
+    root: Path
+
+    @property
+    def pipeline_root(self) -> Path:
+        return self.root / "pipeline_root"
+
+    @property
+    def serving_dir(self) -> Path:
+        return self.root / "serving"
+
+    @property
+    def metadata_path(self) -> Path:
+        return self.root / "metadata.sqlite"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.root / "logs"
+
+
 def direct_beam(workers: int = 1) -> BeamConfig:
     """Beam's direct runner on this machine: in this process, or `workers` worker processes."""
     return BeamConfig(
         direct_running_mode="in_memory" if workers == 1 else "multi_processing",
         direct_num_workers=workers,
-        # Naming the package's own setup.py stops TFX from building and attaching an sdist of
-        # itself to every Beam component (~1.2 s each); the direct runner installs from neither.
-        setup_file=str(REPO_ROOT / "setup.py"),
     )
 
 
+def _with_setup_file(beam: BeamConfig, setup_file: str | None) -> BeamConfig:
+    # Naming the package's own setup.py stops TFX from building and attaching an sdist of itself
+    # to every Beam component (~1.2 s each); remote Beam workers install this package from it.
+    if beam.setup_file is not None or setup_file is None:
+        return beam
+    return dataclasses.replace(beam, setup_file=setup_file)
+
+
 def local_config(
-    data_dir: Path = DEFAULT_DATA_DIR, output_dir: Path = DEFAULT_OUTPUT_DIR, **settings
+    data_dir: Path | None = None,
+    output_dir: Path | None = None,
+    schema_file: Path | None = None,
+    **settings,
 ) -> PipelineConfig:
-    """Everything a run writes goes under `output_dir`; pushed models in `output_dir/serving`."""
-    output = Path(output_dir).expanduser().absolute()
-    settings.setdefault("beam", direct_beam())
+    """Everything a run writes goes under `output_dir`; pushed models in `output_dir/serving`.
+    Data and schema default to the checkout's bundled sample and curated schema."""
+    data_dir = data_dir or checkout_path("data")
+    schema_file = schema_file or checkout_path("schema", "schema.pbtxt")
+    if data_dir is None:
+        raise ConfigError(
+            "--data is required: the bundled sample ships with a source checkout only"
+        )
+    if schema_file is None:
+        raise ConfigError(
+            "--schema is required: the curated schema ships with a source checkout only"
+        )
+    layout = OutputLayout(Path(output_dir or default_output_dir()).expanduser().absolute())
+    setup_file = checkout_path("setup.py")
+    settings["beam"] = _with_setup_file(
+        settings.get("beam") or direct_beam(), str(setup_file) if setup_file else None
+    )
     return PipelineConfig(
         data_dir=str(Path(data_dir).expanduser().absolute()),
-        pipeline_root=str(output / "pipeline_root"),
-        serving_dir=str(output / "serving"),
-        schema_file=str(settings.pop("schema_file", DEFAULT_SCHEMA_FILE)),
-        output_dir=str(output),
-        metadata_path=str(output / "metadata.sqlite"),
-        log_dir=str(output / "logs"),
+        pipeline_root=str(layout.pipeline_root),
+        serving_dir=str(layout.serving_dir),
+        schema_file=str(Path(schema_file).expanduser().absolute()),
+        output_dir=str(layout.root),
+        metadata_path=str(layout.metadata_path),
+        log_dir=str(layout.log_dir),
         **settings,
     )
 
@@ -214,11 +264,7 @@ def kubeflow_config(
     """The same pipeline for Kubeflow Pipelines v2 / Vertex: artifacts under `pipeline_root`,
     pushes to `serving_dir` (default `<pipeline_root>/serving`). Data and schema default to the
     copies baked into the image, so the compiled pipeline runs as is on the bundled sample."""
-    beam = beam or BeamConfig()
-    if beam.setup_file is None:
-        # Remote Beam workers get this package from the image's copy of setup.py; with the direct
-        # runner it only stops TFX from building an sdist of itself for every Beam component.
-        beam = BeamConfig(**{**beam.__dict__, "setup_file": str(IMAGE_SETUP_FILE)})
+    beam = _with_setup_file(beam or BeamConfig(), str(IMAGE_SETUP_FILE))
     return PipelineConfig(
         data_dir=data_dir,
         pipeline_root=pipeline_root,

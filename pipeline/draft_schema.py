@@ -8,9 +8,11 @@ columns are ids to leave out, ranges and drift thresholds (see the README's "Use
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
-from pipeline.config import InputError
+from components.contract import Contract, Dtype, Feature, Kind, Label
+from pipeline.errors import InputError
 
 # A label with more distinct values than this is not a class label (regression is not built in).
 MAX_CLASSES = 50
@@ -67,8 +69,9 @@ def _curate(schema, stats, label: str) -> None:
             feature.not_in_environment.append("SERVING")
 
 
-def _feature_line(column, rows: int) -> tuple[str, str]:
-    """('feature' | 'unused', source line) for one column's statistics."""
+def _guess(column, rows: int) -> tuple[Feature | None, str]:
+    """The contract's Feature for one column's statistics (None: an id to leave out), and a
+    remark for the reviewer."""
     from tensorflow_metadata.proto.v0 import statistics_pb2
 
     name = ".".join(column.path.step)
@@ -76,34 +79,52 @@ def _feature_line(column, rows: int) -> tuple[str, str]:
     if column.type == kind.STRING:
         unique = column.string_stats.unique
         if unique >= 0.9 * rows:
-            return "unused", f"    {name!r},  # {unique} distinct values in {rows} rows: an id?"
+            return None, f"{unique} distinct values in {rows} rows: an id?"
         size = min(unique, MAX_VOCABULARY)
-        return "feature", (
-            f'    Feature("{name}", Kind.VOCAB, Dtype.STRING, size={size}, oov_buckets=1),'
-        )
+        return Feature(name, Kind.VOCAB, Dtype.STRING, size=size, oov_buckets=1), ""
     if column.type == kind.INT:
         low, high = column.num_stats.min, column.num_stats.max
         if low >= 0 and high < MAX_IDENTITY:
-            return "feature", (
-                f'    Feature("{name}", Kind.IDENTITY, Dtype.INT, size={int(high) + 1}),'
-                "  # a category, or a quantity (Kind.DENSE)?"
-            )
-        return "feature", f'    Feature("{name}", Kind.DENSE, Dtype.INT),'
-    return "feature", f'    Feature("{name}", Kind.DENSE, Dtype.FLOAT),'
+            remark = f"a category, or a quantity (Kind.{Kind.DENSE.name})?"
+            return Feature(name, Kind.IDENTITY, Dtype.INT, size=int(high) + 1), remark
+        return Feature(name, Kind.DENSE, Dtype.INT), ""
+    return Feature(name, Kind.DENSE, Dtype.FLOAT), ""
 
 
-def _contract_source(stats, label: str, classes: list[str], source: str) -> str:
+def _source(feature: Feature) -> str:
+    """The Python expression that builds `feature`, written with the contract's own names."""
+    args = [_quoted(feature.name), f"Kind.{feature.kind.name}", f"Dtype.{feature.dtype.name}"]
+    args += [f"size={feature.size}"] if feature.size else []
+    args += [f"oov_buckets={feature.oov_buckets}"] if feature.oov_buckets else []
+    return f"{Feature.__name__}({', '.join(args)})"
+
+
+def _quoted(text: str) -> str:
+    # A double-quoted Python string literal, as the project's formatter writes them.
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _commented(line: str, remark: str) -> str:
+    return f"    {line},  # {remark}" if remark else f"    {line},"
+
+
+def _contract_source(stats, label: Label, source: str) -> str:
     rows = int(stats.datasets[0].num_examples)
-    features, unused, slice_feature = [], [], None
+    features: list[Feature] = []
+    lines, unused = [], []
     for column in stats.datasets[0].features:
         name = ".".join(column.path.step)
-        if name == label:
+        if name == label.name:
             continue
-        where, line = _feature_line(column, rows)
-        (features if where == "feature" else unused).append(line)
-        if where == "feature" and slice_feature is None and "VOCAB" in line:
-            slice_feature = name
-    class_list = ", ".join(repr(c) for c in classes)
+        feature, remark = _guess(column, rows)
+        if feature is None:
+            unused.append(_commented(_quoted(name), remark))
+        else:
+            features.append(feature)
+            lines.append(_commented(_source(feature), remark))
+    # Metrics per value of the first vocabulary column, a natural slice to review.
+    slice_feature = next((f.name for f in features if f.kind is Kind.VOCAB), None)
+    types = ", ".join(t.__name__ for t in (Contract, Dtype, Feature, Kind, Label))
     return "\n".join(
         [
             f'"""Feature contract drafted by `python -m pipeline schema` from {source}.',
@@ -113,28 +134,24 @@ def _contract_source(stats, label: str, classes: list[str], source: str) -> str:
             "",
             "from __future__ import annotations",
             "",
-            "from components.contract import Contract, Dtype, Feature, Kind, Label",
+            f"from {Contract.__module__} import {types}",
             "",
-            "FEATURES: tuple[Feature, ...] = (",
-            *features,
+            f"FEATURES: tuple[{Feature.__name__}, ...] = (",
+            *lines,
             ")",
             "",
-            f"# The classes in class-id order ({len(classes)} seen in the data).",
-            f'LABEL = Label(name="{label}", classes=({class_list},))',
+            f"# The classes in class-id order ({label.num_classes} seen in the data).",
+            f"LABEL = {Label.__name__}(name={_quoted(label.name)}, "
+            f"classes=({''.join(_quoted(c) + ', ' for c in label.classes).rstrip()}))",
             "",
             "UNUSED_COLUMNS: tuple[str, ...] = (",
             *unused,
             ")",
             "",
-            f"SLICE_FEATURE: str | None = {slice_feature!r}",
+            f"SLICE_FEATURE: str | None = {_quoted(slice_feature) if slice_feature else None}",
             "",
             "",
-            "CONTRACT = Contract(FEATURES, LABEL, UNUSED_COLUMNS, SLICE_FEATURE)",
-            "transformed_name = CONTRACT.transformed_name",
-            "feature = CONTRACT.feature",
-            "raw_columns = CONTRACT.raw_columns",
-            "label_only_columns = CONTRACT.label_only_columns",
-            "serving_columns = CONTRACT.serving_columns",
+            f"CONTRACT = {Contract.__name__}(FEATURES, LABEL, UNUSED_COLUMNS, SLICE_FEATURE)",
             "",
         ]
     )
@@ -161,5 +178,6 @@ def draft(data_dir: Path, label: str, out: Path) -> list[Path]:
         "# curation the bundled schema has). Review the domains; add drift comparators.\n"
         + text_format.MessageToString(schema)
     )
-    contract_file.write_text(_contract_source(stats, label, classes, data_dir.name))
+    label_spec = Label(name=label, classes=tuple(classes))
+    contract_file.write_text(_contract_source(stats, label_spec, data_dir.name))
     return [schema_file, contract_file]

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import tensorflow_model_analysis as tfma
 
-from components import features as fc
-from components.export import PREDICTION_KEY
+from components.contract import Contract, Label
+from components.features import CONTRACT
 from pipeline.config import Thresholds
 
 OVERALL = [tfma.SlicingSpec()]
@@ -40,8 +40,8 @@ def _gated(class_name: str, threshold: tfma.MetricThreshold) -> tfma.MetricConfi
     )
 
 
-def gated_metrics(thresholds: Thresholds) -> list[tfma.MetricConfig]:
-    if fc.LABEL.is_binary:
+def gated_metrics(thresholds: Thresholds, label: Label) -> list[tfma.MetricConfig]:
+    if label.is_binary:
         return [
             _gated("AUC", _at_least(thresholds.min_auc, thresholds.max_drop)),
             _gated("BinaryAccuracy", _at_least(thresholds.min_accuracy)),
@@ -51,14 +51,15 @@ def gated_metrics(thresholds: Thresholds) -> list[tfma.MetricConfig]:
     ]
 
 
-def eval_config(thresholds: Thresholds) -> tfma.EvalConfig:
-    slices = [tfma.SlicingSpec(feature_keys=[fc.SLICE_FEATURE])] if fc.SLICE_FEATURE else []
+def eval_config(thresholds: Thresholds, contract: Contract = CONTRACT) -> tfma.EvalConfig:
+    by = contract.slice_feature
+    slices = [tfma.SlicingSpec(feature_keys=[by])] if by else []
     return tfma.EvalConfig(
         model_specs=[
             tfma.ModelSpec(
                 signature_name="serving_default",
-                prediction_key=PREDICTION_KEY,
-                label_key=fc.LABEL.name,
+                prediction_key=contract.label.prediction_key,
+                label_key=contract.label.name,
                 # The label is made by Transform, so TFMA runs the exported Transform graph first.
                 preprocessing_function_names=["transform_features"],
             )
@@ -66,7 +67,10 @@ def eval_config(thresholds: Thresholds) -> tfma.EvalConfig:
         slicing_specs=OVERALL + slices,
         metrics_specs=[
             tfma.MetricsSpec(
-                metrics=[tfma.MetricConfig(class_name="ExampleCount"), *gated_metrics(thresholds)]
+                metrics=[
+                    tfma.MetricConfig(class_name="ExampleCount"),
+                    *gated_metrics(thresholds, contract.label),
+                ]
             )
         ],
     )

@@ -1,11 +1,14 @@
 """`create_pipeline(config)`: the one definition of the DAG, for every platform.
 
-Runners only choose where it runs; nothing here reads the environment or touches the disk.
+Runners only choose where it runs; nothing here reads the environment or touches the disk. Every
+node takes its id from `pipeline/nodes.py`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+
+from ml_metadata.proto import metadata_store_pb2
 
 # Direct imports rather than `tfx.v1`, which also loads every extension (the Vertex AI client
 # alone is ~7 s of every run's start-up).
@@ -30,12 +33,9 @@ from tfx.types import Channel, standard_artifacts
 from components import preprocessing, trainer
 from components import pusher as atomic_pusher
 from components.data_gate import DataGate, ValidatedStatistics
+from pipeline import nodes
 from pipeline.config import PipelineConfig
 from pipeline.evaluation import eval_config
-
-RESOLVER_ID = "latest_blessed_model_resolver"
-STATISTICS_RESOLVER_ID = "latest_validated_statistics_resolver"
-GATE_ID = "DataGate"
 
 
 def dotted_path(fn: Callable) -> str:
@@ -55,7 +55,17 @@ def _split_config() -> example_gen_pb2.Output:
     )
 
 
-def create_pipeline(config: PipelineConfig, metadata_connection_config=None) -> Pipeline:
+def create_pipeline(
+    config: PipelineConfig,
+    metadata_connection_config: metadata_store_pb2.ConnectionConfig | None = None,
+) -> Pipeline:
+    """The TFX pipeline `config` describes: CsvExampleGen -> StatisticsGen -> ImportSchemaGen ->
+    ExampleValidator -> DataGate -> Transform -> Trainer -> Evaluator -> Pusher, with the two
+    baselines (validated statistics, blessed model) resolved from earlier runs.
+
+    `metadata_connection_config` is the local runner's store (Kubeflow brings its own). Pure:
+    builds objects only, so it can be unit-tested for ids and edges without running anything.
+    """
     # Reads the CSV files (only *.csv, so a README beside the data is ignored) into tf.Examples.
     example_gen = CsvExampleGen(
         input_base=config.data_dir,
@@ -63,25 +73,27 @@ def create_pipeline(config: PipelineConfig, metadata_connection_config=None) -> 
             splits=[example_gen_pb2.Input.Split(name="single_split", pattern="*.csv")]
         ),
         output_config=_split_config(),
-    )
+    ).with_id(nodes.EXAMPLE_GEN)
 
     # Computes statistics per split, for validation and for anyone inspecting the data.
-    statistics_gen = StatisticsGen(examples=example_gen.outputs["examples"])
+    statistics_gen = StatisticsGen(examples=example_gen.outputs["examples"]).with_id(
+        nodes.STATISTICS_GEN
+    )
 
     # The curated schema is the data contract; importing it (not inferring) keeps it reviewed.
-    schema_gen = ImportSchemaGen(schema_file=config.schema_file)
+    schema_gen = ImportSchemaGen(schema_file=config.schema_file).with_id(nodes.SCHEMA_GEN)
 
     # Checks the statistics against the schema and records anomalies.
     example_validator = ExampleValidator(
         statistics=statistics_gen.outputs["statistics"], schema=schema_gen.outputs["schema"]
-    )
+    ).with_id(nodes.EXAMPLE_VALIDATOR)
 
     # The statistics of the last run whose data passed the gate: the drift baseline. Empty on the
     # first run, when only the schema is checked.
     statistics_resolver = Resolver(
         strategy_class=LatestArtifactStrategy,
         statistics=Channel(type=ValidatedStatistics),
-    ).with_id(STATISTICS_RESOLVER_ID)
+    ).with_id(nodes.STATISTICS_RESOLVER)
 
     # Fails the run on any anomaly or drift, so that nothing downstream trains on bad data.
     data_gate = DataGate(
@@ -89,7 +101,7 @@ def create_pipeline(config: PipelineConfig, metadata_connection_config=None) -> 
         statistics=statistics_gen.outputs["statistics"],
         schema=schema_gen.outputs["schema"],
         baseline_statistics=statistics_resolver.outputs["statistics"],
-    ).with_id(GATE_ID)
+    ).with_id(nodes.DATA_GATE)
 
     # Full-pass feature engineering (means, vocabularies, quantiles) whose graph is exported with
     # the model, so serving applies exactly the training-time transformation.
@@ -103,7 +115,7 @@ def create_pipeline(config: PipelineConfig, metadata_connection_config=None) -> 
         # Tracing preprocessing_fn as a TF1 graph instead of a tf.function: Transform takes 12.9 s
         # instead of 18.5 s on the sample, same output (docs/benchmarks.md).
         force_tf_compat_v1=True,
-    )
+    ).with_id(nodes.TRANSFORM)
     transform.add_upstream_node(data_gate)
 
     # Trains the tf.keras model on transformed examples and exports serving signatures.
@@ -115,14 +127,14 @@ def create_pipeline(config: PipelineConfig, metadata_connection_config=None) -> 
         train_args=trainer_pb2.TrainArgs(num_steps=config.train_steps),
         eval_args=trainer_pb2.EvalArgs(num_steps=config.eval_steps),
         custom_config=config.model.to_dict(),
-    )
+    ).with_id(nodes.TRAINER)
 
     # The latest blessed model is the baseline a new model must not fall behind.
     model_resolver = Resolver(
         strategy_class=LatestBlessedModelStrategy,
         model=Channel(type=standard_artifacts.Model),
         model_blessing=Channel(type=standard_artifacts.ModelBlessing),
-    ).with_id(RESOLVER_ID)
+    ).with_id(nodes.MODEL_RESOLVER)
 
     # Scores the model on the eval split, overall and per slice, and blesses it only if it meets
     # the thresholds. It reads raw examples: the model's own signatures apply Transform.
@@ -131,7 +143,7 @@ def create_pipeline(config: PipelineConfig, metadata_connection_config=None) -> 
         model=trainer_component.outputs["model"],
         baseline_model=model_resolver.outputs["model"],
         eval_config=eval_config(config.thresholds),
-    )
+    ).with_id(nodes.EVALUATOR)
 
     # Copies a blessed model into the serving directory as a new numbered version, atomically and
     # only if it differs from the newest one; an unblessed model is recorded as not pushed and the
@@ -142,7 +154,7 @@ def create_pipeline(config: PipelineConfig, metadata_connection_config=None) -> 
         push_destination=pusher_pb2.PushDestination(
             filesystem=pusher_pb2.PushDestination.Filesystem(base_directory=config.serving_dir)
         ),
-    )
+    ).with_id(nodes.PUSHER)
 
     return Pipeline(
         pipeline_name=config.pipeline_name,

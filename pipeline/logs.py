@@ -1,10 +1,12 @@
-"""Sends the absl/TFX/Beam log stream to a file under the output directory."""
+"""Where log output goes: the absl/TFX/Beam log stream and the native stderr of TensorFlow's C++
+core go to a log file, so that a command's console shows only its own lines."""
 
 from __future__ import annotations
 
 import logging
 import os
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -61,3 +63,14 @@ def native_stderr_to(path: Path, enabled: bool = True):
         sys.stderr.flush()
         os.dup2(saved, 2)
         os.close(saved)
+
+
+def command_log(directory: Path | None, command: str) -> Path:
+    """The log file of a command that does not run the pipeline: `DIR/logs/COMMAND.log` when
+    `directory` exists (the output directory it reads), else one in the temporary directory, so
+    that a mistyped path creates nothing."""
+    if directory is not None and directory.is_dir():
+        path = directory / "logs" / f"{command}.log"
+        path.parent.mkdir(exist_ok=True)
+        return path
+    return Path(tempfile.gettempdir()) / f"taxi-pipeline-{command}.log"

@@ -5,10 +5,9 @@ import csv
 import pytest
 from tensorflow_metadata.proto.v0 import schema_pb2
 
-from components import features as fc
-from components.contract import Contract, Feature, Label
-from components.features import Dtype, Kind
-from tests.conftest import DATA_CSV
+from components.contract import Contract, Dtype, Feature, Kind, Label
+from components.features import CONTRACT
+from tests.helpers import DATA_CSV
 
 _SCHEMA_TYPE = {
     Dtype.FLOAT: schema_pb2.FLOAT,
@@ -22,26 +21,26 @@ def _by_name(schema):
 
 
 def test_feature_names_are_unique_and_transformed_names_do_not_collide():
-    names = [f.name for f in fc.FEATURES]
+    names = [f.name for f in CONTRACT.features]
     assert len(names) == len(set(names))
-    transformed = [fc.transformed_name(n) for n in names] + [fc.LABEL.name]
+    transformed = [CONTRACT.transformed_name(n) for n in names] + [CONTRACT.label.name]
     assert len(transformed) == len(set(transformed))
-    assert fc.LABEL.name not in names
-    assert fc.transformed_name(fc.LABEL.name) == fc.LABEL.name
+    assert CONTRACT.label.name not in names
+    assert CONTRACT.transformed_name(CONTRACT.label.name) == CONTRACT.label.name
 
 
 def test_every_categorical_feature_has_a_positive_cardinality_and_dense_has_none():
-    for f in fc.FEATURES:
+    for f in CONTRACT.features:
         if f.is_categorical:
             assert f.size > 0 and f.cardinality > f.size - 1, f.name
         else:
-            with pytest.raises(ValueError):
+            with pytest.raises(ValueError, match="is dense and has no cardinality"):
                 _ = f.cardinality
 
 
 def test_contract_features_exist_in_the_schema_with_matching_types(schema):
     by_name = _by_name(schema)
-    for f in fc.FEATURES:
+    for f in CONTRACT.features:
         assert f.name in by_name, f"{f.name} missing from schema"
         assert by_name[f.name].type == _SCHEMA_TYPE[f.dtype], f.name
         if f.kind is Kind.DENSE or f.kind is Kind.BUCKET:
@@ -49,12 +48,12 @@ def test_contract_features_exist_in_the_schema_with_matching_types(schema):
 
 
 def test_every_schema_column_is_accounted_for_by_the_contract(schema):
-    assert set(_by_name(schema)) == fc.raw_columns()
+    assert set(_by_name(schema)) == CONTRACT.raw_columns()
 
 
 def test_identity_ranges_cover_the_schema_domains(schema):
     by_name = _by_name(schema)
-    for f in fc.FEATURES:
+    for f in CONTRACT.features:
         if f.kind is Kind.IDENTITY and by_name[f.name].HasField("int_domain"):
             domain = by_name[f.name].int_domain
             assert domain.min >= 0 and domain.max < f.size, f.name
@@ -64,15 +63,15 @@ def test_label_sources_are_required_and_only_the_label_source_is_absent_at_servi
     by_name = _by_name(schema)
     assert set(schema.default_environment) == {"TRAINING", "SERVING"}
     not_serving = {n for n, f in by_name.items() if "SERVING" in f.not_in_environment}
-    assert not_serving == fc.label_only_columns() == {fc.LABEL.numerator}
-    for source in fc.LABEL.source_columns:
+    assert not_serving == CONTRACT.label_only_columns() == {CONTRACT.label.numerator}
+    for source in CONTRACT.label.source_columns:
         assert by_name[source].presence.min_fraction == 1.0
-    assert fc.LABEL.numerator not in fc.serving_columns()
+    assert CONTRACT.label.numerator not in CONTRACT.serving_columns()
 
 
 def test_taxi_label_is_binary_with_one_probability_output():
-    assert fc.LABEL.is_derived and fc.LABEL.is_binary
-    assert fc.LABEL.prediction_key == "big_tipper_probability"
+    assert CONTRACT.label.is_derived and CONTRACT.label.is_binary
+    assert CONTRACT.label.prediction_key == "big_tipper_probability"
 
 
 def test_a_class_label_names_its_own_column_and_its_classes():
@@ -87,7 +86,7 @@ def test_a_class_label_names_its_own_column_and_its_classes():
 
 
 def test_slice_feature_is_a_contract_feature():
-    assert fc.feature(fc.SLICE_FEATURE).is_categorical
+    assert CONTRACT.feature(CONTRACT.slice_feature).is_categorical
 
 
 def test_bundled_csv_header_matches_the_schema(schema):

@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.helpers import REPO_ROOT
 
 IMAGE = "europe-docker.pkg.dev/example-project/tfx/taxi:1.0"
 PIPELINE_ROOT = "gs://example-bucket/taxi"

@@ -12,8 +12,10 @@ from kfp.pipeline_spec import pipeline_spec_pb2
 
 from kubeflow.spec_io import read_spec, write_spec
 from pipeline.config import local_config
-from pipeline.factory import RESOLVER_ID, STATISTICS_RESOLVER_ID, create_pipeline
-from tests.conftest import REPO_ROOT
+from pipeline.factory import create_pipeline
+from pipeline.nodes import MODEL_RESOLVER as RESOLVER_ID
+from pipeline.nodes import STATISTICS_RESOLVER as STATISTICS_RESOLVER_ID
+from tests.helpers import REPO_ROOT
 from tests.kubeflow.conftest import IMAGE, PIPELINE_ROOT
 
 

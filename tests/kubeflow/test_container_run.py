@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DATA_CSV, REPO_ROOT, SCHEMA_FILE
+from tests.helpers import DATA_CSV, REPO_ROOT, SCHEMA_FILE
 from tests.kubeflow.launcher import Launcher
 
 pytestmark = pytest.mark.e2e
@@ -30,12 +30,13 @@ def _records(split_dir: Path) -> int:
 
 
 def test_example_gen_writes_both_splits_of_the_bundled_data(launched):
-    launcher, outputs = launched
+    launcher, _ = launched
     examples = launcher.produced[("CsvExampleGen", "examples")]
     assert json.loads(examples["metadata"]["split_names"]) == ["train", "eval"]
     uri = Path(examples["uri"])
     train, evaluation = _records(uri / "Split-train"), _records(uri / "Split-eval")
-    rows = sum(1 for _ in open(DATA_CSV)) - 1
+    with open(DATA_CSV) as f:
+        rows = sum(1 for _ in f) - 1
     assert train + evaluation == rows
     assert 0.6 < train / rows < 0.73, "hash split 2:1"
     # The pre-cache driver resolved the span and fingerprinted the input for Kubeflow's cache.

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from pipeline.config import IMAGE_ROOT
-from tests.conftest import REPO_ROOT
+from tests.helpers import REPO_ROOT
 
 DOCKERFILE = REPO_ROOT / "kubeflow" / "Dockerfile"
 

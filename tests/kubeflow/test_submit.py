@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from kubeflow.spec_io import write_spec
-from tests.conftest import REPO_ROOT
+from tests.helpers import REPO_ROOT
 from tests.kubeflow.conftest import PIPELINE_ROOT
 
 MINIMAL_JOB = {

@@ -5,16 +5,16 @@ import pytest
 import tensorflow as tf
 import tensorflow_transform as tft
 
-from components import features as fc
-from components.export import PREDICTION_KEY, SERVING_INPUT, export
+from components.export import SERVING_INPUT, export
+from components.features import CONTRACT
 from components.hparams import ModelParams
 from components.model import build_model, input_names
-from tests.conftest import to_tf_example
+from tests.helpers import to_tf_example
 
 
 def _dataset(rows, batch_size=4):
     features = {k: np.stack([np.asarray(r[k]) for r in rows]) for k in input_names()}
-    labels = np.stack([np.asarray(r[fc.LABEL.name]) for r in rows])
+    labels = np.stack([np.asarray(r[CONTRACT.label.name]) for r in rows])
     return tf.data.Dataset.from_tensor_slices((features, labels)).repeat().batch(batch_size)
 
 
@@ -67,9 +67,9 @@ def test_exported_serving_signature_scores_raw_examples_without_label(
     serve = loaded.signatures["serving_default"]
     assert list(serve.structured_input_signature[1]) == [SERVING_INPUT]
 
-    label_sources = (fc.LABEL.numerator,)  # tips is absent at serving time
+    label_sources = (CONTRACT.label.numerator,)  # tips is absent at serving time
     examples = tf.constant([to_tf_example(r, drop=label_sources) for r in raw_rows])
-    probabilities = serve(examples=examples)[PREDICTION_KEY].numpy()
+    probabilities = serve(examples=examples)[CONTRACT.label.prediction_key].numpy()
     assert probabilities.shape == (len(raw_rows), 1)
     assert np.all((probabilities >= 0) & (probabilities <= 1))
 
@@ -87,4 +87,4 @@ def test_transform_features_signature_returns_the_label_for_tfma(raw_rows, expor
     out = exported.signatures["transform_features"](
         examples=tf.constant([to_tf_example(r) for r in raw_rows])
     )
-    np.testing.assert_array_equal(out[fc.LABEL.name].numpy().reshape(-1), [1] * 5 + [0] * 15)
+    np.testing.assert_array_equal(out[CONTRACT.label.name].numpy().reshape(-1), [1] * 5 + [0] * 15)

@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from components import features as fc
-from components.export import PREDICTION_KEY, TFLITE_FILE
+from components.export import TFLITE_FILE
+from components.features import CONTRACT
 from components.hparams import TRAINING_RECORD
 from components.model import input_names
 from components.trainer import run_fn
-from pipeline.training_logs import read_scalars
-from tests.conftest import REPO_ROOT, to_tf_example
+from pipeline.runs.training_logs import read_scalars
+from tests.helpers import REPO_ROOT, to_tf_example
 from tests.model.train_worker import fn_args
 
 WORKER = REPO_ROOT / "tests" / "model" / "train_worker.py"
@@ -61,12 +61,12 @@ def _work(examples_dir, tmp_path):
 
 
 def _raw_examples(raw_rows):
-    return tf.constant([to_tf_example(r, drop=(fc.LABEL.numerator,)) for r in raw_rows])
+    return tf.constant([to_tf_example(r, drop=(CONTRACT.label.numerator,)) for r in raw_rows])
 
 
 def _assert_scores_raw_examples(serving_dir, raw_rows) -> np.ndarray:
     serve = tf.saved_model.load(str(serving_dir)).signatures["serving_default"]
-    scores = serve(examples=_raw_examples(raw_rows))[PREDICTION_KEY].numpy()
+    scores = serve(examples=_raw_examples(raw_rows))[CONTRACT.label.prediction_key].numpy()
     assert scores.shape == (len(raw_rows), 1)
     assert np.all((scores >= 0) & (scores <= 1))
     # Rows 0-4 are the big tippers; a trained model ranks them higher.
@@ -120,7 +120,7 @@ def test_tflite_model_scores_transformed_rows_like_the_saved_model_scores_raw_on
     interpreter = tf.lite.Interpreter(model_path=str(work / "serving_model" / TFLITE_FILE))
     predict = interpreter.get_signature_runner()
     inputs = {name: transformed[name].numpy() for name in input_names()}
-    got = predict(**inputs)[PREDICTION_KEY]
+    got = predict(**inputs)[CONTRACT.label.prediction_key]
     assert got.shape == (len(raw_rows), 1)
     np.testing.assert_allclose(got, expected, atol=1e-5)
 

@@ -8,8 +8,8 @@ training loop.
 
 import pytest
 
-from pipeline.run_results import latest_run
-from tests.conftest import read_sample, run_pipeline, write_csv
+from pipeline.runs.records import latest_run
+from tests.helpers import read_sample, run_pipeline, write_csv
 
 TRAIN_ROWS = 5000
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.run_results import latest_run, open_store
-from tests.conftest import read_sample, run_pipeline, write_csv
+from pipeline.runs.records import latest_run, open_store
+from tests.helpers import read_sample, run_pipeline, write_csv
 
 pytestmark = pytest.mark.e2e
 
@@ -62,7 +62,7 @@ def _missing_column(header, rows):
 
 
 def _extra_column(header, rows):
-    return header + ["driver_rating"], [{**r, "driver_rating": "5"} for r in rows]
+    return [*header, "driver_rating"], [{**r, "driver_rating": "5"} for r in rows]
 
 
 def _empty_label(header, rows):

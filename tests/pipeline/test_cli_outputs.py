@@ -6,11 +6,12 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from pipeline import artifacts
-from tests.conftest import REPO_ROOT
+from pipeline.runs import artifacts
+from tests.helpers import REPO_ROOT
 
 pytestmark = pytest.mark.e2e
 
@@ -45,7 +46,7 @@ def test_first_run_prints_a_start_and_an_end_line_per_component_and_a_short_summ
     assert len(proc.stdout.splitlines()) <= 36, proc.stdout
     # The log flood went to the file named on the second line, not to the console.
     log_file = re.search(r"^Logs: (\S+)$", proc.stdout, re.M).group(1)
-    assert "absl" in open(log_file).read()
+    assert "absl" in Path(log_file).read_text()
     assert not re.search(r"^(INFO|WARNING|I\d{4}|W\d{4})", proc.stdout + proc.stderr, re.M)
     rows = artifacts.rows_per_split(outcome)
     assert f"train {rows['train']:,} rows" in proc.stdout
@@ -72,6 +73,8 @@ def report(runs, tmp_path_factory):
     proc = _cli("report", "--output", str(output), "--run", outcome.run_id, "--to", str(path))
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == f"Report: {path}"
+    # TensorFlow's C++ start-up lines ("Unable to register cuDNN ...") went to the log.
+    assert proc.stderr == ""
     return path, outcome
 
 
@@ -168,3 +171,54 @@ def test_inspect_says_which_model_is_serving_and_why(runs):
     assert text.returncode == 0
     assert f"Serving: {first.pushed_to}" in text.stdout
     assert f"trained in run {first.run_id}" in text.stdout
+
+
+def test_evaluations_read_without_tensorflow_equal_tfma_load_eval_result(runs):
+    """`artifacts.evaluation` reads TFMA's metrics files directly; TFMA's own loader must agree,
+    with a baseline (the cached run) and without (the first run)."""
+    import tensorflow_model_analysis as tfma
+
+    _, results = runs
+    for name, has_baseline in (("first", False), ("cached", True)):
+        uri = results[name][1].evaluation_uri
+        ours = artifacts.evaluation(uri)
+        model = "candidate" if has_baseline else None
+        theirs = {
+            key: {k: v["doubleValue"] for k, v in m[""][""].items() if "doubleValue" in v}
+            for key, m in tfma.load_eval_result(uri, model_name=model).slicing_metrics
+        }
+        assert ours.overall == pytest.approx(theirs[()])
+        assert {(ours.slice_feature, int(k)) for k in ours.slices} == {
+            key[0] for key in theirs if key
+        }
+        for key, metrics in theirs.items():
+            if key:
+                assert ours.slices[str(key[0][1])] == pytest.approx(metrics)
+        if has_baseline:
+            base = tfma.load_eval_result(uri, model_name="baseline").slicing_metrics
+            expected = next(m for key, m in base if key == ())[""][""]
+            assert ours.baseline == pytest.approx(
+                {k: v["doubleValue"] for k, v in expected.items() if "doubleValue" in v}
+            )
+        else:
+            assert ours.baseline is None
+        # TFX drops the change threshold when there is no baseline to compare with.
+        expected_rules = {"min": 0.85, "min_change": -0.01} if has_baseline else {"min": 0.85}
+        assert ours.rules["auc"] == expected_rules
+
+
+def test_inspect_loads_no_tensorflow_and_prints_no_native_lines(runs):
+    output, _ = runs
+    code = (
+        "import sys\n"
+        "from pipeline.cli import main\n"
+        f"code = main(['inspect', '--output', {str(output)!r}])\n"
+        "assert 'tensorflow' not in sys.modules, 'inspect imported TensorFlow'\n"
+        "sys.exit(code)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    assert proc.stdout.startswith("Runs (oldest first):")

@@ -7,30 +7,23 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from components import features as fc
-from components.export import PREDICTION_KEY, TFLITE_FILE
+from components.export import TFLITE_FILE
+from components.features import CONTRACT
 from components.hparams import TRAINING_RECORD
-from pipeline.factory import GATE_ID, RESOLVER_ID, STATISTICS_RESOLVER_ID
-from tests.conftest import csv_to_examples
+from pipeline import nodes
+from tests.helpers import csv_to_examples
 from tests.pipeline.conftest import TRAIN_ROWS
 
 pytestmark = pytest.mark.e2e
 
 UNSEEN_ROWS = 3000
 UPSTREAM = [
-    "CsvExampleGen",
-    "StatisticsGen",
-    "ImportSchemaGen",
-    "ExampleValidator",
-    "Transform",
-    "Trainer",
-]
-ALL_NODES = UPSTREAM + [
-    STATISTICS_RESOLVER_ID,
-    GATE_ID,
-    RESOLVER_ID,
-    "Evaluator",
-    "Pusher",
+    nodes.EXAMPLE_GEN,
+    nodes.STATISTICS_GEN,
+    nodes.SCHEMA_GEN,
+    nodes.EXAMPLE_VALIDATOR,
+    nodes.TRANSFORM,
+    nodes.TRAINER,
 ]
 
 
@@ -42,8 +35,8 @@ def test_first_run_completes_every_component_in_ml_metadata(runs):
     _, results = runs
     proc, outcome, _ = results["first"]
     _ok(proc)
-    expected = {node: "COMPLETE" for node in ALL_NODES}
-    expected[STATISTICS_RESOLVER_ID] = "EMPTY"  # no validated statistics before the first run
+    expected = dict.fromkeys(nodes.ALL, "COMPLETE")
+    expected[nodes.STATISTICS_RESOLVER] = "EMPTY"  # no validated statistics before the first run
     assert outcome.states == expected
 
 
@@ -78,11 +71,13 @@ def test_pushed_model_scores_unseen_raw_examples_as_probabilities(runs, sample_r
     _, _, versions = results["first"]
     model = tf.saved_model.load(str(output / "serving" / versions[0]))
     unseen = sample_rows[TRAIN_ROWS : TRAIN_ROWS + UNSEEN_ROWS]
-    examples = tf.constant(csv_to_examples(unseen, schema, drop=(fc.LABEL.numerator,)))
-    scores = model.signatures["serving_default"](examples=examples)[PREDICTION_KEY].numpy()
+    examples = tf.constant(csv_to_examples(unseen, schema, drop=(CONTRACT.label.numerator,)))
+    scores = model.signatures["serving_default"](examples=examples)[
+        CONTRACT.label.prediction_key
+    ].numpy()
     assert scores.shape == (len(unseen), 1)
     assert np.all((scores >= 0) & (scores <= 1))
-    labels = [float(r["tips"]) > fc.LABEL.ratio * float(r["fare"]) for r in unseen]
+    labels = [float(r["tips"]) > CONTRACT.label.ratio * float(r["fare"]) for r in unseen]
     auc = tf.keras.metrics.AUC()
     auc.update_state(labels, scores.reshape(-1))
     assert auc.result().numpy() > 0.9, "taxi big-tipper is easy: cash trips record no tips"
@@ -92,7 +87,7 @@ def test_identical_second_run_is_served_from_the_cache_without_a_duplicate_push(
     _, results = runs
     proc, outcome, versions = results["cached"]
     _ok(proc)
-    assert {n: outcome.states[n] for n in UPSTREAM} == {n: "CACHED" for n in UPSTREAM}
+    assert {n: outcome.states[n] for n in UPSTREAM} == dict.fromkeys(UPSTREAM, "CACHED")
     # The Evaluator re-runs because the baseline is now the first run's model (the same one).
     assert outcome.blessed is True
     assert versions == results["first"][2]

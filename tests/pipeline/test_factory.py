@@ -3,48 +3,43 @@
 import pytest
 
 from components import preprocessing, trainer
+from pipeline import nodes as n
 from pipeline.config import local_config
-from pipeline.factory import (
-    GATE_ID,
-    RESOLVER_ID,
-    STATISTICS_RESOLVER_ID,
-    create_pipeline,
-    dotted_path,
-)
+from pipeline.factory import create_pipeline, dotted_path
 
 EXPECTED_NODES = [
     "CsvExampleGen",
     "StatisticsGen",
     "ImportSchemaGen",
     "ExampleValidator",
-    STATISTICS_RESOLVER_ID,
-    GATE_ID,
+    "latest_validated_statistics_resolver",
+    "DataGate",
     "Transform",
     "Trainer",
-    RESOLVER_ID,
+    "latest_blessed_model_resolver",
     "Evaluator",
     "Pusher",
 ]
 
 # (upstream, downstream) pairs: every data dependency in the DAG.
 EXPECTED_EDGES = {
-    ("CsvExampleGen", "StatisticsGen"),
-    ("StatisticsGen", "ExampleValidator"),
-    ("ImportSchemaGen", "ExampleValidator"),
-    ("ExampleValidator", GATE_ID),
-    ("StatisticsGen", GATE_ID),
-    ("ImportSchemaGen", GATE_ID),
-    (STATISTICS_RESOLVER_ID, GATE_ID),
-    (GATE_ID, "Transform"),
-    ("CsvExampleGen", "Transform"),
-    ("ImportSchemaGen", "Transform"),
-    ("Transform", "Trainer"),
-    ("ImportSchemaGen", "Trainer"),
-    ("CsvExampleGen", "Evaluator"),
-    ("Trainer", "Evaluator"),
-    (RESOLVER_ID, "Evaluator"),
-    ("Trainer", "Pusher"),
-    ("Evaluator", "Pusher"),
+    (n.EXAMPLE_GEN, n.STATISTICS_GEN),
+    (n.STATISTICS_GEN, n.EXAMPLE_VALIDATOR),
+    (n.SCHEMA_GEN, n.EXAMPLE_VALIDATOR),
+    (n.EXAMPLE_VALIDATOR, n.DATA_GATE),
+    (n.STATISTICS_GEN, n.DATA_GATE),
+    (n.SCHEMA_GEN, n.DATA_GATE),
+    (n.STATISTICS_RESOLVER, n.DATA_GATE),
+    (n.DATA_GATE, n.TRANSFORM),
+    (n.EXAMPLE_GEN, n.TRANSFORM),
+    (n.SCHEMA_GEN, n.TRANSFORM),
+    (n.TRANSFORM, n.TRAINER),
+    (n.SCHEMA_GEN, n.TRAINER),
+    (n.EXAMPLE_GEN, n.EVALUATOR),
+    (n.TRAINER, n.EVALUATOR),
+    (n.MODEL_RESOLVER, n.EVALUATOR),
+    (n.TRAINER, n.PUSHER),
+    (n.EVALUATOR, n.PUSHER),
 }
 
 
@@ -61,6 +56,32 @@ def test_components_are_all_there_in_a_runnable_order(built):
     assert sorted(ids) == sorted(EXPECTED_NODES)
     for up, down in EXPECTED_EDGES:
         assert ids.index(up) < ids.index(down)
+
+
+def test_every_node_takes_its_id_from_the_one_list(built):
+    _, p = built
+    assert sorted(c.id for c in p.components) == sorted(n.ALL)
+
+
+def test_no_reader_spells_a_node_id_itself():
+    """Readers of runs look nodes up by `pipeline.nodes`, so that renaming a node renames it
+    everywhere instead of making the report say it did not run."""
+    import ast
+
+    from tests.helpers import REPO_ROOT
+
+    readers = [
+        *sorted((REPO_ROOT / "pipeline" / "runs").glob("*.py")),
+        REPO_ROOT / "pipeline" / "factory.py",
+        REPO_ROOT / "benchmarks" / "run.py",
+    ]
+    spelled = {
+        (path.name, node.value)
+        for path in readers
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Constant) and node.value in n.ALL
+    }
+    assert spelled == set()
 
 
 def test_pusher_is_the_atomic_one(built):
@@ -128,14 +149,14 @@ def test_trainer_options_from_either_cli_reach_the_trainer_custom_config(tmp_pat
 
     from kubeflow.cli import _parser as kubeflow_parser
     from pipeline.cli import _parser as run_parser
-    from pipeline.cli import model_params
+    from pipeline.options import model_params
 
     flags = ["--model-api", "subclassed", "--training-loop", "custom", "--strategy", "mirrored"]
     local = run_parser().parse_args(["run", *flags])
     remote = kubeflow_parser().parse_args(["compile", "--output", "x.json", *flags])
     for args in (local, remote):
         config = local_config(output_dir=tmp_path, model=model_params(args))
-        trainer_node = next(c for c in create_pipeline(config).components if c.id == "Trainer")
+        trainer_node = next(c for c in create_pipeline(config).components if c.id == n.TRAINER)
         custom = json.loads(trainer_node.exec_properties["custom_config"])
         assert (custom["model_api"], custom["training_loop"], custom["strategy"]) == (
             "subclassed",

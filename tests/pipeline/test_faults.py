@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from pipeline.run_results import latest_run, open_store
-from tests.conftest import REPO_ROOT, pipeline_command, read_sample, write_csv
+from pipeline.runs.records import latest_run, open_store
+from tests.helpers import REPO_ROOT, pipeline_command, read_sample, write_csv
 
 pytestmark = pytest.mark.e2e
 
@@ -79,7 +79,7 @@ def test_run_after_kill_completes_and_reuses_the_upstream_work(killed):
     assert first.returncode == -signal.SIGKILL
     assert third.returncode == 0, third.stderr[-3000:]
     states = latest_run(output / "metadata.sqlite").states
-    assert {n: states[n] for n in UPSTREAM} == {n: "CACHED" for n in UPSTREAM}
+    assert {n: states[n] for n in UPSTREAM} == dict.fromkeys(UPSTREAM, "CACHED")
     # The gate re-checks: the killed run had already validated statistics, now the drift baseline.
     assert states["DataGate"] == "COMPLETE"
     assert states["Transform"] == "COMPLETE" and states["Pusher"] == "COMPLETE"

@@ -15,8 +15,8 @@ import sys
 import numpy as np
 import pytest
 
-from pipeline.run_results import latest_run
-from tests.conftest import REPO_ROOT, pipeline_command
+from pipeline.runs.records import latest_run
+from tests.helpers import REPO_ROOT, pipeline_command
 
 pytestmark = pytest.mark.e2e
 
@@ -100,7 +100,7 @@ def test_schema_command_drafts_a_contract_and_a_schema(own):
     assert "Wrote" in drafted.stdout
     source = (root / "draft" / "features.py").read_text()
     namespace: dict = {}
-    exec(compile(source, "features.py", "exec"), namespace)  # noqa: S102 - the drafted module
+    exec(compile(source, "features.py", "exec"), namespace)
     contract = namespace["CONTRACT"]
     assert contract.label.classes == CLASSES
     assert contract.unused_columns == ("stock_code",)  # unique per row: an id, not a feature

@@ -11,7 +11,7 @@ from components.hparams import ModelParams
 from pipeline.beam import BeamConfig
 from pipeline.cli import main
 from pipeline.config import ConfigError, Thresholds, local_config
-from tests.conftest import REPO_ROOT
+from tests.helpers import REPO_ROOT
 
 
 @pytest.fixture
@@ -61,7 +61,7 @@ def test_each_bad_setting_is_named_in_one_line(config, change, message):
 def test_data_dir_without_csv_is_rejected(config):
     (Path(config.data_dir) / "rows.csv").unlink()
     (Path(config.data_dir) / "notes.txt").write_text("x")
-    with pytest.raises(ConfigError, match="holds no .csv file"):
+    with pytest.raises(ConfigError, match=r"holds no \.csv file"):
         config.validate()
 
 

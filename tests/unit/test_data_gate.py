@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from components.data_gate import describe, drift_anomalies
-from tests.conftest import DATA_CSV
+from tests.helpers import DATA_CSV
 
 
 @pytest.fixture(scope="module")

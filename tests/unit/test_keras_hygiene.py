@@ -4,7 +4,7 @@ import ast
 import subprocess
 import sys
 
-from tests.conftest import REPO_ROOT
+from tests.helpers import REPO_ROOT
 
 PACKAGES = ("components", "pipeline", "kubeflow", "benchmarks", "tests")
 

@@ -3,18 +3,20 @@
 import numpy as np
 import pytest
 
-from components import features as fc
-from tests.conftest import N_ROWS
+from components.features import CONTRACT
+from tests.helpers import N_ROWS
 
 
 def column(rows, name):
-    return np.array([np.asarray(r[fc.transformed_name(name)]).reshape(-1)[0] for r in rows])
+    return np.array([np.asarray(r[CONTRACT.transformed_name(name)]).reshape(-1)[0] for r in rows])
 
 
 def test_every_contract_feature_and_the_label_are_produced_with_one_value_per_row(transformed):
     rows, _ = transformed
     assert len(rows) == N_ROWS
-    expected = {fc.transformed_name(f.name) for f in fc.FEATURES} | {fc.LABEL.name}
+    expected = {CONTRACT.transformed_name(f.name) for f in CONTRACT.features} | {
+        CONTRACT.label.name
+    }
     assert set(rows[0]) == expected
     for row in rows:
         for value in row.values():
@@ -56,7 +58,7 @@ def test_integer_ids_get_a_vocabulary_too(transformed):
 
 def test_coordinates_are_bucketized_in_range_and_missing_gets_the_reserved_bucket(transformed):
     rows, _ = transformed
-    f = fc.feature("pickup_latitude")
+    f = CONTRACT.feature("pickup_latitude")
     buckets = column(rows, "pickup_latitude")
     assert buckets[3] == f.size  # missing
     present = np.delete(buckets, 3)
@@ -70,25 +72,27 @@ def test_small_integer_categories_are_their_own_ids(transformed):
     np.testing.assert_array_equal(column(rows, "trip_start_hour"), np.arange(N_ROWS))
     # A missing identity value takes the reserved id past the range.
     area = column(rows, "dropoff_community_area")
-    assert area[3] == fc.feature("dropoff_community_area").size
+    assert area[3] == CONTRACT.feature("dropoff_community_area").size
     assert area[0] == 8
 
 
 def test_label_is_tip_above_a_fifth_of_the_fare(transformed):
     rows, _ = transformed
-    np.testing.assert_array_equal(column(rows, fc.LABEL.name), [1] * 5 + [0] * (N_ROWS - 5))
+    np.testing.assert_array_equal(column(rows, CONTRACT.label.name), [1] * 5 + [0] * (N_ROWS - 5))
 
 
-def test_class_label_maps_each_value_to_its_position_in_the_contract_classes(monkeypatch):
+def test_class_label_maps_each_value_to_its_position_in_the_contract_classes():
     import tensorflow as tf
 
     from components import preprocessing
     from components.contract import Label
 
-    monkeypatch.setattr(fc, "LABEL", Label(name="fruit", classes=("apple", "banana", "orange")))
-    ids = preprocessing.class_label(tf.constant([["orange"], ["apple"], ["banana"], ["apple"]]))
+    fruit = Label(name="fruit", classes=("apple", "banana", "orange"))
+    ids = preprocessing.class_label(
+        fruit, tf.constant([["orange"], ["apple"], ["banana"], ["apple"]])
+    )
     np.testing.assert_array_equal(ids.numpy(), [[2], [0], [1], [0]])
 
-    monkeypatch.setattr(fc, "LABEL", Label(name="grade", classes=("3", "7", "11")))
-    ids = preprocessing.class_label(tf.constant([[11], [3], [7]], dtype=tf.int64))
+    grade = Label(name="grade", classes=("3", "7", "11"))
+    ids = preprocessing.class_label(grade, tf.constant([[11], [3], [7]], dtype=tf.int64))
     np.testing.assert_array_equal(ids.numpy(), [[2], [0], [1]])

@@ -1,6 +1,6 @@
 """The atomic, idempotent push into the serving directory."""
 
-from components.pusher import STAGING_PREFIX, model_digest, push_atomically, served_versions
+from components.serving_dir import STAGING_PREFIX, model_digest, push_atomically, served_versions
 
 
 def _model(dir_, weights: bytes):

@@ -3,7 +3,7 @@
 import re
 import subprocess
 
-from tests.conftest import REPO_ROOT
+from tests.helpers import REPO_ROOT
 
 SECRET_PATTERNS = {
     "private key": re.compile(r"-----BEGIN (RSA |EC |OPENSSH )?PRIVATE KEY-----"),

@@ -3,7 +3,7 @@
 import csv
 
 from benchmarks.synth import generate
-from tests.conftest import read_sample
+from tests.helpers import read_sample
 
 
 def _rows(path):

@@ -11,10 +11,11 @@ import io
 import re
 from pathlib import Path
 
-from pipeline import artifacts
-from pipeline.config import InputError
-from pipeline.run_results import RunOutcome, latest_run, metadata_in
-from pipeline.training_logs import read_scalars
+from pipeline import nodes
+from pipeline.errors import InputError
+from pipeline.runs import artifacts
+from pipeline.runs.records import RunOutcome, latest_run, metadata_in
+from pipeline.runs.training_logs import read_scalars
 
 CSS = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
@@ -187,7 +188,7 @@ def _evaluation_section(outcome: RunOutcome) -> str:
     if not outcome.evaluation_uri:
         return "<h2>Evaluation</h2><p>The Evaluator did not run.</p>"
     ev = artifacts.evaluation(outcome.evaluation_uri)
-    rules = artifacts.threshold_rules(outcome.evaluation_uri)
+    rules = ev.rules
     rows = []
     for name, value in sorted(ev.overall.items()):
         if name.endswith("_diff"):
@@ -272,7 +273,7 @@ def _training_section(outcome: RunOutcome) -> str:
 
 def _lineage_section(outcome: RunOutcome) -> str:
     boxes = []
-    example_gen = outcome.nodes.get("CsvExampleGen")
+    example_gen = outcome.nodes.get(nodes.EXAMPLE_GEN)
     data_dir = example_gen.properties.get("input_base") if example_gen else None
     if data_dir:
         boxes.append(f'<div class="node"><b>CSV data</b><small>{_esc(data_dir)}</small></div>')

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pipeline import artifacts
 from pipeline.config import PipelineConfig
-from pipeline.run_results import RunOutcome, latest_run
+from pipeline.runs import artifacts
+from pipeline.runs.records import RunOutcome, latest_run
 
 
 def _rule(threshold, value: float) -> str:
@@ -94,7 +94,7 @@ def describe_run(config: PipelineConfig) -> tuple[str, bool]:
     ]
     if outcome.evaluation_uri:
         ev = artifacts.evaluation(outcome.evaluation_uri)
-        rules = artifacts.threshold_rules(outcome.evaluation_uri)
+        rules = ev.rules
         count = int(ev.overall.get("example_count", 0))
         lines.append(f"Model    {_metrics_line(ev.overall, rules)} on {count:,} eval rows")
         lines.append(f"Baseline {_baseline_line(ev, rules)}")

@@ -11,9 +11,7 @@ import os
 from contextlib import contextmanager
 from pathlib import Path
 
-
-class RunLockedError(RuntimeError):
-    pass
+from pipeline.errors import RunLockedError
 
 
 @contextmanager

@@ -12,7 +12,7 @@ import sys
 import time
 from typing import TextIO
 
-from pipeline.run_results import latest_run
+from pipeline.runs.records import latest_run
 
 _STARTED = "Component %s is running."
 _FINISHED = "Component %s is finished."

@@ -1,5 +1,6 @@
-"""Reads the contents of a run's artifacts with the libraries that wrote them (TFDV for
-statistics and anomalies, TFMA for evaluations), for the summary, the report and `inspect`."""
+"""Reads the contents of a run's artifacts for the summary, the report and `inspect`: statistics
+and anomalies with TFDV, which wrote them; evaluations from TFMA's files without TensorFlow
+(`evaluation_files.py`), so that `inspect` stays quick."""
 
 from __future__ import annotations
 
@@ -9,10 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from components.hparams import TRAINING_RECORD
-from pipeline.run_results import RunOutcome
-
-STATISTICS_NODE = "StatisticsGen"
-VALIDATOR_NODE = "ExampleValidator"
+from pipeline import nodes
+from pipeline.runs.evaluation_files import metrics_by_slice
+from pipeline.runs.records import RunOutcome
 
 
 def _splits(uri: str, file_name: str) -> dict[str, Path]:
@@ -27,7 +27,7 @@ def statistics(outcome: RunOutcome) -> dict:
     """{split: DatasetFeatureStatistics} from the run's StatisticsGen output."""
     import tensorflow_data_validation as tfdv
 
-    node = outcome.nodes.get(STATISTICS_NODE)
+    node = outcome.nodes.get(nodes.STATISTICS_GEN)
     artifact = node.output("ExampleStatistics") if node else None
     if artifact is None:
         return {}
@@ -45,7 +45,7 @@ def anomalies(outcome: RunOutcome) -> dict[str, list[tuple[str, str]]]:
     """{split: [(column, description), ...]} from the run's ExampleValidator output."""
     from tensorflow_data_validation.utils import anomalies_util
 
-    node = outcome.nodes.get(VALIDATOR_NODE)
+    node = outcome.nodes.get(nodes.EXAMPLE_VALIDATOR)
     artifact = node.output("ExampleAnomalies") if node else None
     if artifact is None:
         return {}
@@ -59,9 +59,7 @@ def anomalies(outcome: RunOutcome) -> dict[str, list[tuple[str, str]]]:
     return found
 
 
-def _metric_values(by_output: dict) -> dict[str, float]:
-    values = by_output.get("", {}).get("", {})
-    return {k: v["doubleValue"] for k, v in values.items() if "doubleValue" in v}
+Rules = dict[str, dict[str, float]]
 
 
 @dataclass
@@ -71,6 +69,8 @@ class Evaluation:
     slices: dict[str, dict[str, float]] = field(default_factory=dict)
     slice_feature: str | None = None
     baseline: dict[str, float] | None = None  # the baseline model's overall metrics, if any
+    # {metric: {"min": 0.85, "min_change": -0.01}}: what the Evaluator required (`threshold_rules`)
+    rules: Rules = field(default_factory=dict)
 
 
 def quality_metrics(metrics: dict[str, float]) -> list[str]:
@@ -82,20 +82,16 @@ def _eval_config(uri: str) -> dict:
     return json.loads((Path(uri) / "eval_config.json").read_text())["evalConfig"]
 
 
-def _has_baseline(uri: str) -> bool:
-    return any(m.get("isBaseline") for m in _eval_config(uri)["modelSpecs"])
-
-
 def _metric_name(metric: dict) -> str:
     named = json.loads(metric.get("config") or "{}").get("name")
     return named or re.sub(r"(?<=[a-z])(?=[A-Z])", "_", metric["className"]).lower()
 
 
-def threshold_rules(uri: str) -> dict[str, dict[str, float]]:
+def threshold_rules(config: dict) -> Rules:
     """{metric: {"min": 0.85, "min_change": -0.01}} (also "max", "max_change"): the rules the
     Evaluator applied on the whole eval split, from the eval config it saved beside its results."""
-    rules: dict[str, dict[str, float]] = {}
-    for spec in _eval_config(uri).get("metricsSpecs", []):
+    rules: Rules = {}
+    for spec in config.get("metricsSpecs", []):
         for metric in spec.get("metrics", []):
             thresholds = [t["threshold"] for t in metric.get("perSliceThresholds", [])]
             if "threshold" in metric:
@@ -121,13 +117,15 @@ def describe_rules(rules: dict[str, float]) -> list[str]:
 
 
 def evaluation(uri: str) -> Evaluation:
-    import tensorflow_model_analysis as tfma
-
-    baseline = _has_baseline(uri)
-    result = tfma.load_eval_result(uri, model_name="candidate" if baseline else None)
-    found = Evaluation(overall={})
-    for slice_key, by_output in result.slicing_metrics:
-        metrics = _metric_values(by_output)
+    """The Evaluator's results in `uri`: the candidate's metrics overall and per slice, the
+    baseline's overall metrics when there was one, and the rules it applied."""
+    config = _eval_config(uri)
+    specs = {m.get("name", ""): m for m in config["modelSpecs"]}
+    baseline = next((name for name, m in specs.items() if m.get("isBaseline")), None)
+    candidate = next((name for name, m in specs.items() if not m.get("isBaseline")), "")
+    by_model = metrics_by_slice(uri)
+    found = Evaluation(overall={}, rules=threshold_rules(config))
+    for slice_key, metrics in by_model.get(candidate if baseline else "", {}).items():
         if slice_key == ():
             found.overall = metrics
         elif len(slice_key) == 1:
@@ -135,10 +133,7 @@ def evaluation(uri: str) -> Evaluation:
             found.slice_feature = feature
             found.slices[str(value)] = metrics
     if baseline:
-        base = tfma.load_eval_result(uri, model_name="baseline")
-        found.baseline = next(
-            (_metric_values(m) for key, m in base.slicing_metrics if key == ()), None
-        )
+        found.baseline = by_model.get(baseline, {}).get(())
     return found
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 from ml_metadata import metadata_store
 from ml_metadata.proto import metadata_store_pb2
 
-from pipeline.config import InputError, local_config
+from pipeline.config import OutputLayout
+from pipeline.errors import InputError
 
 _RUN_CONTEXT = "pipeline_run"
 _NODE_CONTEXT = "node"
@@ -98,7 +99,7 @@ class RunOutcome:
 
 def metadata_in(output_dir: Path) -> Path:
     """The ML Metadata store of the local runs written to `output_dir`."""
-    path = Path(local_config(output_dir=output_dir).metadata_path)
+    path = OutputLayout(output_dir).metadata_path
     if not path.is_file():
         raise InputError(f"no pipeline runs recorded in {output_dir} (no {path.name})")
     return path

@@ -1,0 +1,37 @@
+"""The id of every node of the DAG, defined once.
+
+The factory gives each component its id from here, and everything that reads a run back (summary,
+report, inspect, benchmark, tests) looks nodes up by the same constants, so renaming a node
+cannot make a reader silently report it as "did not run". The ids are what ML Metadata, the
+Kubeflow UI and the progress lines show, so they read as the stage and its role.
+"""
+
+from __future__ import annotations
+
+EXAMPLE_GEN = "CsvExampleGen"
+STATISTICS_GEN = "StatisticsGen"
+SCHEMA_GEN = "ImportSchemaGen"
+EXAMPLE_VALIDATOR = "ExampleValidator"
+STATISTICS_RESOLVER = "latest_validated_statistics_resolver"
+DATA_GATE = "DataGate"
+TRANSFORM = "Transform"
+TRAINER = "Trainer"
+MODEL_RESOLVER = "latest_blessed_model_resolver"
+EVALUATOR = "Evaluator"
+PUSHER = "Pusher"
+
+# Every node, in the order the factory creates them.
+ALL: tuple[str, ...] = (
+    EXAMPLE_GEN,
+    STATISTICS_GEN,
+    SCHEMA_GEN,
+    EXAMPLE_VALIDATOR,
+    STATISTICS_RESOLVER,
+    DATA_GATE,
+    TRANSFORM,
+    TRAINER,
+    MODEL_RESOLVER,
+    EVALUATOR,
+    PUSHER,
+)
+RESOLVERS: tuple[str, ...] = (STATISTICS_RESOLVER, MODEL_RESOLVER)
