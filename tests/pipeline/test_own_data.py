@@ -83,6 +83,8 @@ def own(tmp_path_factory):
         shutil.copytree(
             REPO_ROOT / package, repo / package, ignore=shutil.ignore_patterns("__pycache__")
         )
+    for name in ("pyproject.toml", "setup.py"):
+        shutil.copy(REPO_ROOT / name, repo / name)
     shutil.copy(root / "draft" / "features.py", repo / "components" / "features.py")
     shutil.copy(root / "draft" / "schema.pbtxt", repo / "schema" / "schema.pbtxt")
     output = root / "out"
