@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-from-lock
 PYTHON_VERSION := 3.11
 ARGS ?=
 
-.PHONY: help install browser run test test-fast bench lint hooks format clean
+.PHONY: help install browser run test test-fast test-cluster cluster cluster-stop bench lint hooks format clean
 
 ## Show this help
 help:
@@ -43,6 +43,18 @@ test: install browser
 ## Run the tests without the end-to-end pipeline runs
 test-fast: install
 	$(PY) -m pytest -m "not e2e and not slow" $(ARGS)
+
+## Start a local Flink cluster for `run --beam-runner flink` (RUNNER=spark for Spark); fetched once
+cluster: install
+	$(PY) -m cluster start --runner $(or $(RUNNER),flink)
+
+## Stop the local cluster that `make cluster` started (by its recorded pids)
+cluster-stop: install
+	$(PY) -m cluster stop --runner $(or $(RUNNER),flink)
+
+## Run only the tests on the local Flink and Spark clusters (they start and stop them)
+test-cluster: install
+	$(PY) -m pytest -m cluster $(ARGS)
 
 ## Benchmark the pipeline against a plain script at 15k, 100k and 1M rows; writes docs/benchmarks.md
 bench: install

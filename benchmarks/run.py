@@ -5,7 +5,13 @@ For each size: the floor, a first pipeline run into a fresh output directory, an
 a cached re-run. Prints wall seconds, per-component seconds from ML Metadata, peak RSS, eval AUC
 and each ratio to the floor, then writes docs/benchmarks.md and its chart.
 
-    python -m benchmarks.run [--sizes sample,100k,1m] [--work DIR] [--no-docs]
+With `--runners direct,flink` each size also runs on the local Flink cluster (`python -m
+cluster`, started for the benchmark unless it runs already); its peak RSS is the largest sum,
+sampled every half second, over the launching process, its children, and every process of the
+cluster (JobManager, TaskManagers, job server, Python worker pool and its workers).
+
+    python -m benchmarks.run [--sizes sample,100k,1m,3m] [--runners direct,flink] [--work DIR]
+                             [--no-docs]
 """
 
 from __future__ import annotations
@@ -23,7 +29,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs"
-SIZES = {"sample": None, "100k": 100_000, "1m": 1_000_000}
+SIZES = {"sample": None, "100k": 100_000, "1m": 1_000_000, "3m": 3_000_000}
+RUNNERS = ("direct", "flink", "spark")
 TARGET_RATIO = 2.0
 TARGET_CACHED_S = 15.0
 TARGET_1M_S, TARGET_1M_GB = 300.0, 3.0
@@ -54,6 +61,36 @@ def _measured(command: list[str]) -> tuple[float, float, str, int]:
     return wall, usage.ru_maxrss / 1024 / 1024, out, proc.returncode
 
 
+def _tree_rss(pids: list[int]) -> int:
+    """Resident bytes of these processes and all their descendants, each counted once."""
+    import psutil
+
+    seen: dict[int, int] = {}
+    for pid in pids:
+        try:
+            root = psutil.Process(pid)
+            for proc in [root, *root.children(recursive=True)]:
+                seen[proc.pid] = proc.memory_info().rss
+        except psutil.Error:
+            continue
+    return sum(seen.values())
+
+
+def _sampled(command: list[str], also: list[int]) -> tuple[float, float, str, int]:
+    """Like `_measured`, with peak RSS as the largest sampled sum over the command's process tree
+    and the processes `also` (a cluster's) with theirs."""
+    started = time.perf_counter()
+    with tempfile.TemporaryFile("w+") as out:
+        proc = subprocess.Popen(command, cwd=REPO, stdout=out, stderr=subprocess.DEVNULL, text=True)
+        peak = 0
+        while proc.poll() is None:
+            peak = max(peak, _tree_rss([proc.pid, *also]))
+            time.sleep(0.5)
+        out.seek(0)
+        text = out.read()
+    return time.perf_counter() - started, peak / 1024**3, text, proc.returncode
+
+
 def _data(size: str, work: Path) -> tuple[Path, int]:
     if SIZES[size] is None:
         path = REPO / "data"
@@ -76,12 +113,22 @@ def floor(size: str, data: Path, rows: int) -> Measure:
     return Measure("floor", size, rows, wall, rss, auc, ok=code == 0)
 
 
-def pipeline(name: str, size: str, data: Path, rows: int, output: Path) -> Measure:
+def pipeline(
+    name: str, size: str, data: Path, rows: int, output: Path, runner: str = "direct"
+) -> Measure:
     from pipeline.options import run_command
     from pipeline.runs import artifacts
     from pipeline.runs.records import latest_run
 
-    wall, rss, _, code = _measured(run_command(data, output))
+    if runner == "direct":
+        wall, rss, _, code = _measured(run_command(data, output))
+    else:
+        from cluster.local import running
+        from cluster.profiles import PROFILES
+
+        cluster = [p.pid for p in running(PROFILES[runner])]
+        command = run_command(data, output, "--beam-runner", runner)
+        wall, rss, _, code = _sampled(command, cluster)
     outcome = latest_run(output / "metadata.sqlite")
     auc = None
     if outcome and outcome.evaluation_uri:
@@ -227,6 +274,7 @@ def main() -> None:
     quiet_libraries()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="sample,100k,1m")
+    parser.add_argument("--runners", default="direct", help="comma-separated: direct, flink, spark")
     parser.add_argument("--work", type=Path, help="where data and outputs go (default: a temp dir)")
     parser.add_argument("--no-docs", action="store_true", help="print only; leave docs/ alone")
     args = parser.parse_args()
@@ -234,7 +282,26 @@ def main() -> None:
     unknown = set(sizes) - set(SIZES)
     if unknown:
         parser.error(f"unknown sizes {sorted(unknown)}; choose from {', '.join(SIZES)}")
+    runners = args.runners.split(",")
+    if set(runners) - set(RUNNERS):
+        parser.error(f"unknown runners in {args.runners}; choose from {', '.join(RUNNERS)}")
     work = args.work or Path(tempfile.mkdtemp(prefix="bench-"))
+    from cluster import local
+
+    started = [r for r in runners if r != "direct" and local.start(r)[1]]
+    try:
+        measures = _measure_all(sizes, runners, work)
+    finally:
+        for runner in started:
+            local.stop(runner)
+    print("\n".join(["", *_table(measures), "", *_components(measures), "", *_targets(measures)]))
+    if not args.no_docs:
+        notes_file = DOCS / "benchmarks-notes.md"
+        notes = notes_file.read_text() if notes_file.exists() else ""
+        print(f"\nWrote {write_docs(measures, notes)}")
+
+
+def _measure_all(sizes: list[str], runners: list[str], work: Path) -> list[Measure]:
     measures: list[Measure] = []
     for size in sizes:
         data, rows = _data(size, work)
@@ -247,11 +314,11 @@ def main() -> None:
         if size == "sample":
             measures.append(pipeline("cached re-run", size, data, rows, output))
             print(f"  cached    {measures[-1].wall_s:7.1f} s", flush=True)
-    print("\n".join(["", *_table(measures), "", *_components(measures), "", *_targets(measures)]))
-    if not args.no_docs:
-        notes_file = DOCS / "benchmarks-notes.md"
-        notes = notes_file.read_text() if notes_file.exists() else ""
-        print(f"\nWrote {write_docs(measures, notes)}")
+        for runner in (r for r in runners if r != "direct"):
+            output = work / f"out-{size}-{runner}"
+            measures.append(pipeline(f"pipeline on {runner}", size, data, rows, output, runner))
+            print(f"  {runner:<9} {measures[-1].wall_s:7.1f} s", flush=True)
+    return measures
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ Evaluator) run their data processing. Chosen by config; the DAG does not change.
 
 from __future__ import annotations
 
+import socket
 from dataclasses import dataclass
 
 RUNNERS = ("direct", "dataflow", "flink", "spark")
@@ -23,8 +24,11 @@ class BeamConfig:
     temp_location: str | None = None
     # flink / spark through Beam's portable runner and a running job server
     job_endpoint: str | None = None
+    # DOCKER: an SDK harness image per worker (a real cluster); EXTERNAL: a worker pool at
+    # `environment_config` (host:port), as the local cluster (`python -m cluster`) runs.
     environment_type: str = "DOCKER"
-    environment_config: str | None = None  # the SDK harness image for DOCKER
+    environment_config: str | None = None
+    parallelism: int | None = None  # None: the cluster's default
     # Remote workers build and install this package from it (Beam's --setup_file).
     setup_file: str | None = None
 
@@ -49,6 +53,31 @@ class BeamConfig:
                     f"environment type {self.environment_type!r} is not one of "
                     f"{', '.join(ENVIRONMENT_TYPES)}"
                 )
+            if self.environment_type == "EXTERNAL" and not self.environment_config:
+                errs.append("an EXTERNAL environment needs --environment-config HOST:PORT")
+            if self.parallelism is not None and self.parallelism < 1:
+                errs.append(f"parallelism must be >= 1, got {self.parallelism}")
+        return errs
+
+    def unreachable(self) -> list[str]:
+        """The services a portable runner needs that do not answer (job server, worker pool):
+        checked before any component runs, so a stopped cluster is one line, not a stack."""
+        if self.runner not in ("flink", "spark"):
+            return []
+        needed = [("job server", self.job_endpoint)]
+        if self.environment_type == "EXTERNAL":
+            needed.append(("Python worker pool", self.environment_config))
+        errs = []
+        for what, address in needed:
+            host, _, port = (address or "").rpartition(":")
+            try:
+                socket.create_connection((host or "localhost", int(port)), timeout=2).close()
+            except (OSError, ValueError):
+                errs.append(
+                    f"the {self.runner} {what} at {address} does not answer; start the local "
+                    f"cluster with `make cluster` (python -m cluster start --runner "
+                    f"{self.runner}) or point --job-endpoint/--environment-config at yours"
+                )
         return errs
 
     def args(self) -> list[str]:
@@ -72,6 +101,14 @@ class BeamConfig:
             ]
             if self.environment_config:
                 args.append(f"--environment_config={self.environment_config}")
+            if self.parallelism:
+                args.append(f"--parallelism={self.parallelism}")
+            # Keeps each SDK worker for the whole job. Without it Spark's runner starts a fresh
+            # Python worker (which imports TensorFlow, ~10 s) for every task.
+            args.append("--environment_cache_millis=600000")
+            # Not `--experiments=pre_optimize=all` (TFX's penguin example sets it for portable
+            # runners): on the local Flink cluster it turned Transform's job from 513 into 946
+            # Flink tasks and made it slower (docs/benchmarks.md).
         if self.setup_file:
             args.append(f"--setup_file={self.setup_file}")
         return args

@@ -123,7 +123,7 @@ def _config(args: argparse.Namespace) -> PipelineConfig:
         enable_cache=not args.no_cache,
         thresholds=Thresholds(min_auc=args.min_auc),
         model=model_params(args),
-        beam=beam_config(args),
+        beam=beam_config(args, local_cluster=True),
     ).validate()
 
 
@@ -185,6 +185,9 @@ def main(argv: list[str] | None = None) -> int:
         return _read_only(args)
     try:
         config = _config(args)
+        unreachable = config.beam.unreachable()
+        if unreachable:
+            raise ConfigError(unreachable[0])
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -11,6 +11,7 @@ import sys
 from collections.abc import MutableMapping
 from pathlib import Path
 
+from cluster.profiles import PROFILES
 from components.hparams import MODEL_APIS, STRATEGIES, TRAINING_LOOPS, ModelParams
 from pipeline.beam import ENVIRONMENT_TYPES, RUNNERS, BeamConfig
 from pipeline.config import direct_beam
@@ -70,27 +71,50 @@ def add_beam_options(parser: argparse.ArgumentParser) -> None:
     beam.add_argument("--project", help="dataflow: Google Cloud project")
     beam.add_argument("--region", help="dataflow: region")
     beam.add_argument("--temp-location", help="dataflow: gs:// staging and temp location")
-    beam.add_argument("--job-endpoint", help="flink/spark: the job server, HOST:PORT")
+    beam.add_argument(
+        "--job-endpoint",
+        help="flink/spark: the job server, HOST:PORT (run: the local cluster's by default)",
+    )
     beam.add_argument(
         "--environment-type",
         choices=ENVIRONMENT_TYPES,
-        default=BeamConfig.environment_type,
-        help="flink/spark: how workers run the Python SDK (default: %(default)s)",
+        help="flink/spark: how workers run the Python SDK (run: EXTERNAL, the local cluster's "
+        f"worker pool; compile: {BeamConfig.environment_type})",
     )
-    beam.add_argument("--environment-config", help="flink/spark: e.g. the SDK harness image")
+    beam.add_argument(
+        "--environment-config",
+        help="flink/spark: the worker pool HOST:PORT for EXTERNAL, the SDK image for DOCKER",
+    )
+    beam.add_argument("--parallelism", type=int, help="flink/spark: parallelism of each Beam job")
 
 
-def beam_config(args: argparse.Namespace) -> BeamConfig:
+def beam_config(args: argparse.Namespace, local_cluster: bool = False) -> BeamConfig:
+    """The Beam profile the flags describe. With `local_cluster`, a Flink or Spark runner
+    defaults to the cluster `python -m cluster start` runs on this machine."""
     if args.beam_runner == "direct":
         return direct_beam(args.beam_workers)
+    settings = {
+        "job_endpoint": args.job_endpoint,
+        "environment_type": args.environment_type,
+        "environment_config": args.environment_config,
+        "parallelism": args.parallelism,
+    }
+    if local_cluster and args.beam_runner in PROFILES:
+        profile = PROFILES[args.beam_runner]
+        external = (args.environment_type or "EXTERNAL") == "EXTERNAL"
+        defaults = {
+            "job_endpoint": profile.job_endpoint,
+            "environment_type": "EXTERNAL",
+            "environment_config": profile.worker_pool if external else None,
+            "parallelism": profile.parallelism,
+        }
+        settings = {k: v if v is not None else defaults[k] for k, v in settings.items()}
     return BeamConfig(
         runner=args.beam_runner,
         project=args.project,
         region=args.region,
         temp_location=args.temp_location,
-        job_endpoint=args.job_endpoint,
-        environment_type=args.environment_type,
-        environment_config=args.environment_config,
+        **{k: v for k, v in settings.items() if v is not None},
     )
 
 

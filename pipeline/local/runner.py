@@ -71,7 +71,7 @@ def _execute_locked(config: PipelineConfig, verbose: bool) -> int:
         except Exception as exc:
             logging.getLogger(__name__).exception("pipeline failed")
             progress.failed()
-            failure = describe_failure(config, exc)
+            failure = describe_failure(config, exc, str(log_file))
         if failure is None:
             try:
                 message, ok = describe_run(config)

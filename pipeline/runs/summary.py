@@ -41,7 +41,9 @@ def _first_line(exc: BaseException) -> str:
     return text[0] if text else type(exc).__name__
 
 
-def describe_failure(config: PipelineConfig, exc: BaseException) -> str:
+def describe_failure(
+    config: PipelineConfig, exc: BaseException, log_file: str | None = None
+) -> str:
     from components.data_gate import DataValidationError
 
     if isinstance(exc, DataValidationError):
@@ -56,6 +58,15 @@ def describe_failure(config: PipelineConfig, exc: BaseException) -> str:
     outcome = latest_run(config.metadata_path)
     failed = outcome.failed_nodes() if outcome else []
     where = f" in {failed[-1]}" if failed else ""
+    if config.beam.runner in ("flink", "spark"):
+        from cluster.jobs import failed_beam_job
+        from cluster.local import Layout, home
+
+        job = failed_beam_job(str(exc), config.beam.runner)
+        if job is not None:
+            logs = f"{config.beam.runner} logs {Layout(home(), config.beam.runner).logs}"
+            logs += f", run log {log_file}" if log_file else ""
+            return f"error: pipeline failed{where}: {job} ({logs}); nothing was pushed"
     return f"error: pipeline failed{where}: {type(exc).__name__}: {_first_line(exc)}"
 
 

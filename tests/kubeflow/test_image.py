@@ -43,7 +43,7 @@ def test_image_layout_matches_the_paths_the_spec_names(dockerfile):
     ops = _instructions(dockerfile)
     assert ("WORKDIR", str(IMAGE_ROOT)) in ops
     copied = {arg.split()[-1].lstrip("./") for op, arg in ops if op == "COPY"}
-    assert {"schema", "data", "components", "pipeline", "kubeflow"} <= copied
+    assert {"schema", "data", "components", "pipeline", "kubeflow", "cluster"} <= copied
     assert "setup.py" in " ".join(arg for op, arg in ops if op == "COPY")
 
 
@@ -63,7 +63,7 @@ def test_lock_installs_the_package_and_the_spec_modules_import_from_it(tmp_path,
     build.mkdir()
     for name in ("pyproject.toml", "uv.lock", "setup.py", "README.md"):
         shutil.copy(REPO_ROOT / name, build / name)
-    for name in ("components", "pipeline", "kubeflow"):
+    for name in ("components", "pipeline", "kubeflow", "cluster"):
         shutil.copytree(
             REPO_ROOT / name, build / name, ignore=shutil.ignore_patterns("__pycache__")
         )

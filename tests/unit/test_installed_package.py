@@ -12,7 +12,15 @@ import pytest
 
 from tests.helpers import DATA_CSV, REPO_ROOT, SCHEMA_FILE
 
-SOURCES = ("pyproject.toml", "setup.py", "README.md", "pipeline", "components", "kubeflow")
+SOURCES = (
+    "pyproject.toml",
+    "setup.py",
+    "README.md",
+    "pipeline",
+    "components",
+    "kubeflow",
+    "cluster",
+)
 
 
 @pytest.fixture(scope="module")
@@ -64,13 +72,14 @@ def _script(installed, tmp_path, *args):
     )
 
 
-def test_the_wheel_holds_the_three_packages_and_no_checkout_files(installed):
+def test_the_wheel_holds_the_packages_and_no_checkout_files(installed):
     site, target = installed
     assert target == "pipeline.cli:main"
     assert {p.name for p in site.iterdir() if p.is_dir() and "dist-info" not in p.name} == {
         "pipeline",
         "components",
         "kubeflow",
+        "cluster",
     }
     assert not list(site.rglob("*.csv")) and not list(site.rglob("*.pbtxt"))
 
