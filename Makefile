@@ -36,7 +36,7 @@ browser:
 run: install
 	$(PY) -m pipeline run $(ARGS)
 
-## Run the whole test suite: unit, data, model, pipeline and end to end
+## Run the whole test suite: unit, data, model, pipeline, end to end, on local Flink and Spark
 test: install browser
 	$(PY) -m pytest $(ARGS)
 

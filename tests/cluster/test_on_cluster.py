@@ -102,13 +102,15 @@ def test_vocabularies_are_byte_identical(cluster_run, direct_run):
 
 
 def test_analyzer_outputs_agree_within_1e_6(cluster_run, direct_run):
+    """Relative 1e-6: a float32 mean near 50 has a spacing of 3.8e-6, and a cluster sums in
+    another order than the DirectRunner (measured: 3.8e-6 and 7.6e-6 apart, 1.5e-7 relative)."""
     _, (_, _, outcome, _) = cluster_run
     ours = _analyzer_constants(_transform_dir(outcome))
     theirs = _analyzer_constants(_transform_dir(direct_run[2]))
     assert ours.keys() == theirs.keys()
     assert len(theirs) >= 10  # means, variances, quantile boundaries of the contract's features
     for name, value in theirs.items():
-        np.testing.assert_allclose(ours[name], value, atol=1e-6, rtol=0, err_msg=name)
+        np.testing.assert_allclose(ours[name], value, rtol=1e-6, atol=1e-6, err_msg=name)
 
 
 def test_the_pushed_model_scores_raw_examples(cluster_run, schema):

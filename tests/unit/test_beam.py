@@ -42,6 +42,7 @@ def test_portable_runners_use_the_job_server_and_environment(runner):
         "--job_endpoint=jobserver:8099",
         "--environment_type=DOCKER",
         "--environment_config=apache/beam_python3.11_sdk:2.59.0",
+        "--environment_cache_millis=600000",
     ]
 
 

@@ -95,6 +95,7 @@ def test_run_on_a_cluster_defaults_to_the_local_one(runner):
         "--environment_type=EXTERNAL",
         f"--environment_config=localhost:{profile.worker_pool_port}",
         f"--parallelism={profile.parallelism}",
+        "--environment_cache_millis=600000",
     ]
 
 
