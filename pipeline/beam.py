@@ -106,9 +106,10 @@ class BeamConfig:
             # Keeps each SDK worker for the whole job. Without it Spark's runner starts a fresh
             # Python worker (which imports TensorFlow, ~10 s) for every task.
             args.append("--environment_cache_millis=600000")
-            # Not `--experiments=pre_optimize=all` (TFX's penguin example sets it for portable
-            # runners): on the local Flink cluster it turned Transform's job from 513 into 946
-            # Flink tasks and made it slower (docs/benchmarks.md).
+            # Not `--experiments=pre_optimize=all`, which TFX's penguin example sets for portable
+            # runners: on the local Flink cluster it did not make Transform's job clearly
+            # cheaper (946 tasks in 261 s, against 1,026 in 317 s without it, at parallelism 2;
+            # docs/benchmarks.md), and the default SDK-side fusion is what Beam tests most.
         if self.setup_file:
             args.append(f"--setup_file={self.setup_file}")
         return args

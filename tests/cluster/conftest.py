@@ -1,8 +1,8 @@
 """The local clusters and the runs on them, shared by the cluster tests.
 
-Each cluster is started by this test session (`cluster.local.start`, the code behind
-`make cluster`) and stopped by its recorded pids when the session ends; a cluster a developer
-already runs is used and left running. The same slice of the sample runs once on Beam's
+Each cluster is started by the tests (`cluster.local.start`, the code behind `make cluster`)
+and stopped by its recorded pids when the module's tests are done, so that the rest of the suite
+runs without idle JVMs; a cluster a developer already runs is used and left running. The same slice of the sample runs once on Beam's
 DirectRunner and once on each cluster, into separate output directories.
 """
 
@@ -25,13 +25,13 @@ def _cluster_jobs(runner: str) -> dict[str, str]:
     return {a["id"]: a["state"] for a in spark_applications()}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def slice_data(tmp_path_factory):
     header, rows = read_sample()
     return write_csv(tmp_path_factory.mktemp("cluster") / "data", header, rows[:ROWS])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def direct_run(slice_data, tmp_path_factory):
     output = tmp_path_factory.mktemp("direct") / "out"
     proc = run_pipeline(slice_data, output, **STEPS)
@@ -47,12 +47,12 @@ def _started_cluster(runner: str):
         assert [p.name for p in processes if alive(p)] == []
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def flink_cluster():
     yield from _started_cluster("flink")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def spark_cluster():
     yield from _started_cluster("spark")
 
@@ -65,11 +65,11 @@ def _cluster_run(runner: str, slice_data, tmp_path_factory):
     return proc, output, latest_run(output / "metadata.sqlite"), jobs
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def flink_run(flink_cluster, slice_data, tmp_path_factory):
     return _cluster_run("flink", slice_data, tmp_path_factory)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def spark_run(spark_cluster, slice_data, tmp_path_factory):
     return _cluster_run("spark", slice_data, tmp_path_factory)
