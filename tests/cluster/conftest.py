@@ -2,8 +2,9 @@
 
 Each cluster is started by the tests (`cluster.local.start`, the code behind `make cluster`)
 and stopped by its recorded pids when the module's tests are done, so that the rest of the suite
-runs without idle JVMs; a cluster a developer already runs is used and left running. The same slice of the sample runs once on Beam's
-DirectRunner and once on each cluster, into separate output directories.
+runs without idle JVMs; a cluster a developer already runs is used and left running. The same
+slice of the sample runs once on Beam's DirectRunner and once on each cluster, into separate
+output directories.
 """
 
 import pytest
