@@ -288,8 +288,11 @@ def main() -> None:
     work = args.work or Path(tempfile.mkdtemp(prefix="bench-"))
     from cluster import local
 
-    started = [r for r in runners if r != "direct" and local.start(r)[1]]
+    started: list[str] = []
     try:
+        for runner in (r for r in runners if r != "direct"):
+            if local.start(runner)[1]:
+                started.append(runner)
         measures = _measure_all(sizes, runners, work)
     finally:
         for runner in started:

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from pipeline.config import IMAGE_ROOT
+from pipeline.options import tf_environment
 
 
 class Launcher:
@@ -69,7 +70,7 @@ class Launcher:
     def _run(self, command: list[str], args: list[str], executor_input: dict) -> None:
         argv = [sys.executable if c == "python" else c for c in command]
         argv += [json.dumps(executor_input) if a == "{{$}}" else a for a in args]
-        env = {**os.environ, "TF_USE_LEGACY_KERAS": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
+        env = tf_environment(dict(os.environ))
         # Run outside the checkout: modules must come from the installed environment.
         proc = subprocess.run(
             argv, cwd=self.root, env=env, capture_output=True, text=True, timeout=600

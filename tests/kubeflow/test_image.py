@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from pipeline.config import IMAGE_ROOT
+from pipeline.options import tf_environment
 from tests.helpers import REPO_ROOT
 
 DOCKERFILE = REPO_ROOT / "kubeflow" / "Dockerfile"
@@ -103,7 +104,7 @@ def test_lock_installs_the_package_and_the_spec_modules_import_from_it(tmp_path,
     proc = subprocess.run(
         [str(venv / "bin" / "python"), "-c", code],
         cwd=tmp_path,
-        env={**os.environ, "TF_USE_LEGACY_KERAS": "1", "TF_CPP_MIN_LOG_LEVEL": "3"},
+        env=tf_environment(dict(os.environ)),
         capture_output=True,
         text=True,
         timeout=600,

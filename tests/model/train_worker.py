@@ -7,17 +7,16 @@ need a fresh TensorFlow (split CPU devices, one process per worker).
 
 from __future__ import annotations
 
-import os
-
-os.environ["TF_USE_LEGACY_KERAS"] = "1"
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
 import argparse
 import json
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from pipeline.options import tf_environment
+
+tf_environment()
 
 
 def fn_args(work: Path, params: dict, train_steps: int):
