@@ -11,7 +11,7 @@ import socket
 import subprocess
 import time
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -78,17 +78,24 @@ def start(
 
 
 def wait_until(
-    ready: Callable[[], bool], process: Recorded, what: str, timeout: float = 180.0
+    ready: Callable[[], bool],
+    process: Recorded | Sequence[Recorded],
+    what: str,
+    timeout: float = 180.0,
 ) -> None:
-    """Waits for `ready()`; a process that exits first or a timeout is a one-line error."""
+    """Waits for `ready()`; any of the processes exiting first, or a timeout, is a one-line
+    error naming the process and its log."""
+    watched = [process] if isinstance(process, Recorded) else list(process)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if ready():
             return
-        if not alive(process):
-            raise ConfigError(f"{what} exited while starting; see {process.log}")
+        for p in watched:
+            if not alive(p):
+                raise ConfigError(f"{what} ({p.name}) exited while starting; see {p.log}")
         time.sleep(0.5)
-    raise ConfigError(f"{what} did not become ready in {timeout:.0f} s; see {process.log}")
+    logs = ", ".join(str(p.log) for p in watched)
+    raise ConfigError(f"{what} did not become ready in {timeout:.0f} s; see {logs}")
 
 
 def stop(process: Recorded, grace: float = 15.0) -> bool:

@@ -116,6 +116,16 @@ class Contract:
             | set(self.unused_columns)
         )
 
+    def column_types(self) -> dict[str, str]:
+        """How ExampleGen reads the columns the contract knows ("INT", "FLOAT", "STRING"): the
+        features by their dtype, a derived label's source columns as numbers. Others (a class
+        label, unused columns) are read by inference."""
+        types = {f.name: f.dtype.name for f in self.features}
+        if self.label.is_derived:
+            for column in self.label.source_columns:
+                types.setdefault(column, Dtype.FLOAT.name)
+        return types
+
     def label_only_columns(self) -> set[str]:
         """Columns only the label needs: absent from serving requests."""
         return set(self.label.source_columns) - {f.name for f in self.features}

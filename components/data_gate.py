@@ -37,15 +37,27 @@ class DataValidationError(RuntimeError):
     """The data does not meet the schema; the message lists each problem, separated by '; '."""
 
 
-def describe(anomalies, where: str = "") -> "list[str]":
-    """Plain-words lines, one per anomalous column: 'fare: unexpected string values (...)'."""
+def describe(anomalies, where: str = "", present: "frozenset[str]" = frozenset()) -> "list[str]":
+    """Plain-words lines, one per anomalous column: 'fare: unexpected string values (...)'.
+
+    `present`: the columns the data has (in its statistics). TFDV calls a column whose every
+    cell is empty "dropped"; when the file has it, the line says so instead."""
+    from tensorflow_metadata.proto.v0 import anomalies_pb2
+
+    dropped = {
+        anomalies_pb2.AnomalyInfo.FEATURE_TYPE_NOT_PRESENT,
+        anomalies_pb2.AnomalyInfo.SCHEMA_MISSING_COLUMN,
+    }
     lines = []
     suffix = f" [{where}]" if where else ""
     for column, info in sorted(anomalies.anomaly_info.items()):
         reasons = info.reason or [info]
         for reason in reasons:
             detail = reason.description.rstrip(".")
-            lines.append(f"{column}: {reason.short_description.lower()} ({detail}){suffix}")
+            short = reason.short_description.lower()
+            if reason.type in dropped and column in present:
+                short, detail = "no values", "the column is there, but every cell is empty"
+            lines.append(f"{column}: {short} ({detail}){suffix}")
     if anomalies.HasField("dataset_anomaly_info"):
         for reason in anomalies.dataset_anomaly_info.reason:
             lines.append(
@@ -108,7 +120,9 @@ def DataGate(
     # The same problem in several splits is reported once, naming the splits.
     splits_by_problem: dict = {}
     for split in artifact_utils.decode_split_names(anomalies.split_names):
-        for problem in describe(_read_anomalies(anomalies.uri, split)):
+        stats = _read_stats(statistics.uri, split)
+        present = frozenset(".".join(f.path.step) for f in stats.datasets[0].features)
+        for problem in describe(_read_anomalies(anomalies.uri, split), present=present):
             splits_by_problem.setdefault(problem, []).append(split)
     problems = [f"{p} [{', '.join(s)}]" for p, s in splits_by_problem.items()]
 

@@ -45,7 +45,11 @@ def push_atomically(model_dir: Path, base: Path) -> tuple[Path, bool]:
     for stale in base.glob(f"{STAGING_PREFIX}*"):  # left by a push that was killed mid-copy
         shutil.rmtree(stale, ignore_errors=True)
     staging = base / f"{STAGING_PREFIX}{version}"
-    shutil.copytree(model_dir, staging)
+    try:
+        shutil.copytree(model_dir, staging)
+    except BaseException:  # a full disk, or Ctrl-C: leave no partial copy beside the versions
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     target = base / str(version)
     os.rename(staging, target)  # atomic within one filesystem
     return target, True

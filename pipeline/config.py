@@ -9,10 +9,19 @@ fails in milliseconds.
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from components.csv_files import (
+    CsvFormatError,
+    file_problem,
+    is_data_file,
+    read_layout,
+    same_columns,
+)
 from components.hparams import ModelParams
 from pipeline.beam import BeamConfig
 from pipeline.errors import ConfigError
@@ -40,24 +49,35 @@ def join(base: str, *parts: str) -> str:
     return "/".join([base.rstrip("/"), *parts])
 
 
-def csv_file_error(path: Path) -> str | None:
-    """A cheap look at the head of a data file, so that the obvious cases get a precise message
-    instead of a parser error deep inside ExampleGen. Content problems are the schema's job."""
-    with open(path, "rb") as f:
-        head = f.read(64 * 1024)
-    if not head.strip():
-        return f"data file {path} is empty"
+def metadata_store_problem(path: Path) -> str | None:
+    """Why the SQLite ML Metadata store at `path` cannot be used (None: it can, or is absent).
+    Read with sqlite3 alone, so a damaged file is named before ML Metadata fails on it with a
+    query error."""
+    import sqlite3
+
+    if not path.exists():
+        return None
+    advice = "move it away to start a new run history there, or choose another --output"
     try:
-        text = head.decode("utf-8")
-    except UnicodeDecodeError as err:
-        # A character cut by the 64 KiB boundary is not a reason to reject the file.
-        text = head[: err.start].decode("utf-8") if err.start >= len(head) - 3 else None
-    if text is None or "\x00" in text:
-        return f"data file {path} is not CSV text (it looks binary)"
-    rows = [line for line in text.splitlines() if line.strip()]
-    if len(rows) < 2:
-        return f"data file {path} has a header but no data rows"
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+    except sqlite3.DatabaseError as exc:
+        return f"metadata store {path} is not an SQLite database ({exc}); {advice}"
+    if tables and "MLMDEnv" not in tables:
+        return f"metadata store {path} is an SQLite database of another program; {advice}"
     return None
+
+
+def _existing(path: Path) -> Path:
+    """`path`, or its nearest ancestor that exists (where it would be created)."""
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def data_files(data_dir: Path) -> list[Path]:
+    """The files ExampleGen reads in a local data directory."""
+    return sorted(p for p in data_dir.iterdir() if p.is_file() and is_data_file(p.name))
 
 
 def checkout_path(*parts: str) -> Path | None:
@@ -143,14 +163,23 @@ class PipelineConfig:
             errs.append(f"data directory {data} does not exist")
         elif not data.is_dir():
             errs.append(f"data path {data} is not a directory")
-        elif not any(p.is_file() for p in data.glob("*.csv")):
-            errs.append(f"data directory {data} holds no .csv file")
+        elif not (files := data_files(data)):
+            errs.append(f"data directory {data} holds no .csv or .csv.gz file")
         else:
-            errs += [e for p in sorted(data.glob("*.csv")) if (e := csv_file_error(p))]
+            errs += [e for p in files if (e := file_problem(str(p)))]
+            if not errs:
+                try:
+                    same_columns([read_layout(str(p)) for p in files])
+                except CsvFormatError as exc:
+                    errs.append(str(exc))
         if not Path(self.schema_file).is_file():
             errs.append(f"schema file {self.schema_file} does not exist")
         if output.exists() and not output.is_dir():
             errs.append(f"output path {output} exists and is not a directory")
+        elif not os.access(_existing(output), os.W_OK):
+            errs.append(f"output directory {output} is not writable")
+        if self.metadata_path and (problem := metadata_store_problem(Path(self.metadata_path))):
+            errs.append(problem)
         if output.resolve() == data.resolve() or data.resolve() in output.resolve().parents:
             # CsvExampleGen reads every file under the data dir; outputs there would be re-read.
             errs.append(f"output directory {output} must not be inside the data directory")

@@ -51,7 +51,7 @@ def _label_values(files: list[Path], label: str) -> list[str]:
 def _curate(schema, stats, label: str) -> None:
     """What the bundled schema does by hand: optional columns hold at most one value with no
     minimum (CsvExampleGen writes an empty cell as an empty list); the label is absent when
-    serving; integer columns get the range seen."""
+    serving; integer columns get the range seen; float columns reject NaN and infinities."""
     from tensorflow_metadata.proto.v0 import schema_pb2
 
     numeric = {".".join(f.path.step): f.num_stats for f in stats.datasets[0].features}
@@ -65,6 +65,9 @@ def _curate(schema, stats, label: str) -> None:
         if feature.type == schema_pb2.INT and feature.name in numeric:
             feature.int_domain.min = int(numeric[feature.name].min)
             feature.int_domain.max = int(numeric[feature.name].max)
+        if feature.type == schema_pb2.FLOAT:
+            feature.float_domain.disallow_nan = True
+            feature.float_domain.disallow_inf = True
         if feature.name == label:
             feature.not_in_environment.append("SERVING")
 

@@ -13,7 +13,6 @@ from ml_metadata.proto import metadata_store_pb2
 # Direct imports rather than `tfx.v1`, which also loads every extension (the Vertex AI client
 # alone is ~7 s of every run's start-up).
 from tfx.components import (
-    CsvExampleGen,
     Evaluator,
     ExampleValidator,
     StatisticsGen,
@@ -30,9 +29,11 @@ from tfx.orchestration.pipeline import Pipeline
 from tfx.proto import example_gen_pb2, pusher_pb2, trainer_pb2
 from tfx.types import Channel, standard_artifacts
 
-from components import preprocessing, trainer
+from components import csv_files, preprocessing, trainer
 from components import pusher as atomic_pusher
 from components.data_gate import DataGate, ValidatedStatistics
+from components.example_gen import CsvExampleGen
+from components.features import CONTRACT
 from pipeline import nodes
 from pipeline.config import PipelineConfig
 from pipeline.evaluation import eval_config
@@ -66,13 +67,13 @@ def create_pipeline(
     `metadata_connection_config` is the local runner's store (Kubeflow brings its own). Pure:
     builds objects only, so it can be unit-tested for ids and edges without running anything.
     """
-    # Reads the CSV files (only *.csv, so a README beside the data is ignored) into tf.Examples.
+    # Reads the CSV files (*.csv and *.csv.gz only, so a README beside the data is ignored) into
+    # tf.Examples, in any common dialect; the contract's column types keep pandas' "5.0" an INT.
     example_gen = CsvExampleGen(
         input_base=config.data_dir,
-        input_config=example_gen_pb2.Input(
-            splits=[example_gen_pb2.Input.Split(name="single_split", pattern="*.csv")]
-        ),
         output_config=_split_config(),
+        column_types=CONTRACT.column_types(),
+        split_pattern=csv_files.SPLIT_PATTERN,
     ).with_id(nodes.EXAMPLE_GEN)
 
     # Computes statistics per split, for validation and for anyone inspecting the data.

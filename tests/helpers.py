@@ -92,6 +92,25 @@ def write_csv(directory: Path, header: list[str], rows: list[dict]) -> Path:
     return directory
 
 
+def serving_digest(output: Path) -> dict[str, str]:
+    """Every file of the output's serving directory with its content hash."""
+    import hashlib
+
+    serving = output / "serving"
+    return {
+        str(p.relative_to(serving)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(serving.rglob("*"))
+        if p.is_file()
+    }
+
+
+def trainer_executions(output: Path) -> int:
+    from pipeline.runs.records import open_store
+
+    store = open_store(output / "metadata.sqlite")
+    return sum(1 for e in store.get_executions() if e.type.endswith(".Trainer"))
+
+
 def pipeline_command(data, output, *extra, train_steps=100, eval_steps=20) -> list[str]:
     """The CLI a user runs, with few training steps to keep end-to-end tests short."""
     from pipeline.options import run_command

@@ -48,9 +48,9 @@ class Progress(logging.Handler):
         state = outcome.states.get(node, "complete") if outcome else "complete"
         self._line(node, state.lower(), seconds)
 
-    def failed(self) -> None:
+    def failed(self, how: str = "failed") -> None:
         """Marks the component that was running when the run stopped."""
         if self.running is not None:
             node = self.running
-            self._line(node, "failed", time.monotonic() - self.started[node])
+            self._line(node, how, time.monotonic() - self.started[node])
             self.running = None

@@ -32,15 +32,23 @@ def run_local(config: PipelineConfig, progress=None) -> None:
 
 def execute(config: PipelineConfig, verbose: bool) -> int:
     """Runs under the output directory's lock; returns the exit code: 0 done, 1 failed, 3 another
-    run holds the lock."""
+    run holds the lock, 130 interrupted (Ctrl-C)."""
+    from components.serving_dir import served_versions
     from pipeline.local.run_lock import run_lock
 
+    served = served_versions(Path(config.serving_dir))
     try:
         with run_lock(Path(config.output_dir)):
             return _execute_locked(config, verbose)
     except RunLockedError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
+    except KeyboardInterrupt:
+        # The lock is released and the store holds what finished; the next run reuses it.
+        new = [v for v in served_versions(Path(config.serving_dir)) if v not in served]
+        pushed = f"version {new[-1].name} was pushed before it" if new else "nothing was pushed"
+        print(f"interrupted; {pushed}", file=sys.stderr)
+        return 130
 
 
 def _execute_locked(config: PipelineConfig, verbose: bool) -> int:
@@ -68,6 +76,10 @@ def _execute_locked(config: PipelineConfig, verbose: bool) -> int:
 
         try:
             run_local(config, progress)
+        except KeyboardInterrupt:
+            logging.getLogger(__name__).warning("interrupted by the user (Ctrl-C)")
+            progress.failed("interrupted")
+            raise
         except Exception as exc:
             logging.getLogger(__name__).exception("pipeline failed")
             progress.failed()

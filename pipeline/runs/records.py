@@ -9,7 +9,7 @@ from pathlib import Path
 from ml_metadata import metadata_store
 from ml_metadata.proto import metadata_store_pb2
 
-from pipeline.config import OutputLayout
+from pipeline.config import OutputLayout, metadata_store_problem
 from pipeline.errors import InputError
 
 _RUN_CONTEXT = "pipeline_run"
@@ -102,6 +102,8 @@ def metadata_in(output_dir: Path) -> Path:
     path = OutputLayout(output_dir).metadata_path
     if not path.is_file():
         raise InputError(f"no pipeline runs recorded in {output_dir} (no {path.name})")
+    if problem := metadata_store_problem(path):
+        raise InputError(problem)
     return path
 
 

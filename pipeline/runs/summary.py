@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import re
+
 from pipeline.config import PipelineConfig
 from pipeline.runs import artifacts
 from pipeline.runs.records import RunOutcome, latest_run
@@ -41,11 +44,37 @@ def _first_line(exc: BaseException) -> str:
     return text[0] if text else type(exc).__name__
 
 
+# How a full disk reads in the errors of Python, TensorFlow's file system and SQLite (ML Metadata).
+_DISK_FULL = re.compile(r"No space left on device|database or disk is full|\bENOSPC\b")
+# A CsvFormatError as Beam passes it on: re-raised in process, or as text from a portable runner.
+_CSV_ERROR = re.compile(r"(?:^|CsvFormatError: )(data files? .+?)(?: \[while running .*)?$", re.M)
+
+
+def _input_problem(exc: BaseException, config: PipelineConfig) -> str | None:
+    """One line for the failures that are about the machine or the files, not the pipeline."""
+    from components.csv_files import CsvFormatError
+
+    text = str(exc)
+    if isinstance(exc, CsvFormatError) or "CsvFormatError: " in text:
+        found = _CSV_ERROR.search(text)
+        if found:
+            return f"error: {found.group(1)}; nothing was trained or pushed"
+    if _DISK_FULL.search(text) or getattr(exc, "errno", None) == errno.ENOSPC:
+        where = config.output_dir or config.pipeline_root
+        return (
+            f"error: no space left on the device holding {where}; free some and run again "
+            "(cached steps are reused); nothing was pushed"
+        )
+    return None
+
+
 def describe_failure(
     config: PipelineConfig, exc: BaseException, log_file: str | None = None
 ) -> str:
     from components.data_gate import DataValidationError
 
+    if problem := _input_problem(exc, config):
+        return problem
     if isinstance(exc, DataValidationError):
         problems = str(exc).split("; ")
         return "\n".join(

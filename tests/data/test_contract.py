@@ -47,6 +47,23 @@ def test_contract_features_exist_in_the_schema_with_matching_types(schema):
             assert f.dtype in (Dtype.FLOAT, Dtype.INT), f.name
 
 
+def test_float_columns_reject_nan_and_infinities(schema):
+    floats = [f for f in schema.feature if f.type == schema_pb2.FLOAT]
+    assert {f.name for f in floats} == {
+        f.name for f in CONTRACT.features if f.dtype is Dtype.FLOAT
+    } | {"tips"}
+    for f in floats:
+        assert f.float_domain.disallow_nan and f.float_domain.disallow_inf, f.name
+
+
+def test_example_gen_reads_the_contract_columns_as_their_dtype(schema):
+    types = CONTRACT.column_types()
+    by_name = _by_name(schema)
+    assert set(types) == {f.name for f in CONTRACT.features} | {"tips"}
+    for name, kind in types.items():
+        assert by_name[name].type == _SCHEMA_TYPE[Dtype[kind]], name
+
+
 def test_every_schema_column_is_accounted_for_by_the_contract(schema):
     assert set(_by_name(schema)) == CONTRACT.raw_columns()
 

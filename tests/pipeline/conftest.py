@@ -1,9 +1,12 @@
-"""The end-to-end runs, shared by the e2e modules: four runs of the CLI on a slice of the sample.
+"""The end-to-end runs, shared by the e2e modules.
 
-Into one output directory: a fresh run that must bless and push; an identical run served from the
-cache that must not push a duplicate; a run with an unreachable AUC bar that must not bless and
-must leave the serving directory alone. Into a second one: the subclassed model with the custom
-training loop.
+`runs`: four runs of the CLI on a slice of the sample. Into one output directory: a fresh run that
+must bless and push; an identical run served from the cache that must not push a duplicate; a run
+with an unreachable AUC bar that must not bless and must leave the serving directory alone. Into a
+second one: the subclassed model with the custom training loop.
+
+`served`: an output directory with a blessed, pushed model from good data, which the bad-input
+and fault tests try to damage.
 """
 
 import pytest
@@ -12,6 +15,7 @@ from pipeline.runs.records import latest_run
 from tests.helpers import read_sample, run_pipeline, write_csv
 
 TRAIN_ROWS = 5000
+SERVED_ROWS = 2000
 
 
 @pytest.fixture(scope="session")
@@ -40,3 +44,21 @@ def runs(tmp_path_factory, sample_rows):
             sorted(p.name for p in (out / "serving").glob("*")),
         )
     return output, results
+
+
+@pytest.fixture(scope="session")
+def served_sample():
+    header, rows = read_sample()
+    return header, rows[:SERVED_ROWS]
+
+
+@pytest.fixture(scope="session")
+def served(tmp_path_factory, served_sample):
+    """(root for the tests' data, output directory with a blessed, pushed model)."""
+    header, rows = served_sample
+    root = tmp_path_factory.mktemp("served")
+    output = root / "out"
+    proc = run_pipeline(write_csv(root / "good", header, rows), output)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert latest_run(output / "metadata.sqlite").pushed_to
+    return root, output

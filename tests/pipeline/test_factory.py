@@ -3,6 +3,7 @@
 import pytest
 
 from components import preprocessing, trainer
+from components.features import CONTRACT
 from pipeline import nodes as n
 from pipeline.config import local_config
 from pipeline.factory import create_pipeline, dotted_path
@@ -128,7 +129,19 @@ def test_split_is_two_to_one_by_hash(built):
     example_gen = {c.id: c for c in p.components}["CsvExampleGen"]
     output_config = example_gen.exec_properties["output_config"]
     assert '"hash_buckets": 2' in output_config and '"hash_buckets": 1' in output_config
-    assert '"pattern": "*.csv"' in example_gen.exec_properties["input_config"]
+    assert '"pattern": "*.csv*"' in example_gen.exec_properties["input_config"]
+
+
+def test_example_gen_reads_columns_as_the_contract_types_them(built):
+    from components.example_gen import FLOAT, INT, STRING, TYPE_NAMES, declared_types
+
+    _, p = built
+    example_gen = {c.id: c for c in p.components}["CsvExampleGen"]
+    # Through the exec properties' JSON, as the executor receives them.
+    declared = declared_types(example_gen.exec_properties)
+    assert declared == {n: TYPE_NAMES[t] for n, t in CONTRACT.column_types().items()}
+    assert (declared["trip_seconds"], declared["fare"], declared["company"]) == (INT, FLOAT, STRING)
+    assert declared["tips"] == FLOAT  # the label's source column
 
 
 def test_evaluator_thresholds_come_from_config(built):

@@ -118,6 +118,9 @@ def test_schema_command_drafts_a_contract_and_a_schema(own):
     assert list(by_name["fruit"].not_in_environment) == ["SERVING"]
     assert by_name["weight_g"].value_count.max == 1  # optional: some weights are missing
     assert not by_name["weight_g"].presence.HasField("min_fraction")
+    floats = [f for f in schema.feature if f.type == schema_pb2.FLOAT]
+    assert {f.name for f in floats} == {"weight_g", "diameter_cm"}
+    assert all(f.float_domain.disallow_nan and f.float_domain.disallow_inf for f in floats)
 
 
 def test_own_data_trains_blesses_and_pushes_a_three_class_model(own):

@@ -61,7 +61,7 @@ def test_each_bad_setting_is_named_in_one_line(config, change, message):
 def test_data_dir_without_csv_is_rejected(config):
     (Path(config.data_dir) / "rows.csv").unlink()
     (Path(config.data_dir) / "notes.txt").write_text("x")
-    with pytest.raises(ConfigError, match=r"holds no \.csv file"):
+    with pytest.raises(ConfigError, match=r"holds no \.csv or \.csv\.gz file"):
         config.validate()
 
 

@@ -43,3 +43,21 @@ def test_same_distribution_is_no_drift_and_a_shift_is(schema, frames):
     assert set(drift.anomaly_info) == {"fare"}
     (line,) = describe(drift)
     assert line.startswith("fare: high approximate jensen-shannon divergence")
+
+
+def test_a_present_but_empty_column_is_not_called_dropped():
+    from tensorflow_metadata.proto.v0 import anomalies_pb2
+
+    anomalies = anomalies_pb2.Anomalies()
+    info = anomalies.anomaly_info["tips"]
+    info.reason.add(
+        type=anomalies_pb2.AnomalyInfo.FEATURE_TYPE_NOT_PRESENT,  # what TFDV reports then
+        short_description="Column dropped",
+        description="The feature was not present in any examples.",
+    )
+    assert describe(anomalies) == [
+        "tips: column dropped (The feature was not present in any examples)"
+    ]
+    assert describe(anomalies, present=frozenset({"tips", "fare"})) == [
+        "tips: no values (the column is there, but every cell is empty)"
+    ]
