@@ -88,16 +88,23 @@ def column_type(inferred: int, whole: bool, declared: int | None) -> int:
     return inferred
 
 
-def _feature(kind: int, cell: str) -> tf.train.Feature:
-    if kind == INT:
-        value = [] if not cell else [_to_int(cell)]
-        return tf.train.Feature(int64_list=tf.train.Int64List(value=value))
-    if kind == FLOAT:
-        return tf.train.Feature(float_list=tf.train.FloatList(value=[float(cell)] if cell else []))
-    if kind == STRING:
-        value = [cell.encode()] if cell else []
-        return tf.train.Feature(bytes_list=tf.train.BytesList(value=value))
+def _int_feature(cell: str) -> tf.train.Feature:
+    return tf.train.Feature(int64_list=tf.train.Int64List(value=[_to_int(cell)] if cell else []))
+
+
+def _float_feature(cell: str) -> tf.train.Feature:
+    return tf.train.Feature(float_list=tf.train.FloatList(value=[float(cell)] if cell else []))
+
+
+def _bytes_feature(cell: str) -> tf.train.Feature:
+    return tf.train.Feature(bytes_list=tf.train.BytesList(value=[cell.encode()] if cell else []))
+
+
+def _no_feature(cell: str) -> tf.train.Feature:
     return tf.train.Feature()
+
+
+_HANDLERS = {INT: _int_feature, FLOAT: _float_feature, STRING: _bytes_feature, UNKNOWN: _no_feature}
 
 
 def _to_int(cell: str) -> int:
@@ -111,15 +118,16 @@ class _ToExample(beam.DoFn):
     def __init__(self, names: tuple[str, ...], declared: dict[str, int]):
         self._names = names
         self._declared = declared
+        self._handlers = None
 
     def process(self, cells: list[str], inferred) -> Iterable[tf.train.Example]:
-        kinds = [
-            column_type(kind, whole, self._declared.get(name))
-            for name, (kind, whole) in zip(self._names, inferred, strict=True)
-        ]
+        if self._handlers is None:  # the types are one side input for the whole split
+            self._handlers = [
+                (name, _HANDLERS[column_type(kind, whole, self._declared.get(name))])
+                for name, (kind, whole) in zip(self._names, inferred, strict=True)
+            ]
         feature = {
-            name: _feature(kind, cell)
-            for name, kind, cell in zip(self._names, kinds, cells, strict=True)
+            name: handler(cell) for (name, handler), cell in zip(self._handlers, cells, strict=True)
         }
         yield tf.train.Example(features=tf.train.Features(feature=feature))
 
