@@ -26,17 +26,19 @@ def spark_applications(ui_port: int = PROFILES["spark"].ui_port) -> list[dict]:
     return master.get("activeapps", []) + master.get("completedapps", [])
 
 
-def failed_beam_job(message: str, runner: str) -> str | None:
+def failed_beam_job(message: str, runner: str, cause: str | None = None) -> str | None:
     """One phrase for a failed portable Beam job: the cluster's own job id and the Python error
-    the workers reported, from the runner's error text; None if it is not such a failure."""
+    the workers reported (or `cause`, when the caller read it better), from the runner's error
+    text; None if it is not such a failure."""
     found = _BEAM_JOB.search(message)
     if found is None:
         return None
     name, state = found.groups()
     errors = _PYTHON_ERROR.findall(message)
-    cause = errors[-1] if errors else message[found.end() :].strip(": ").splitlines()[0]
-    if len(cause) > 160:
-        cause = cause[:157] + "..."
+    if cause is None:
+        cause = errors[-1] if errors else message[found.end() :].strip(": ").splitlines()[0]
+        if len(cause) > 160:
+            cause = cause[:157] + "..."
     job = name
     if runner == "flink":
         job = next((j["jid"] for j in flink_jobs() if j.get("name") == name), name)

@@ -50,22 +50,19 @@ _DISK_FULL = re.compile(r"No space left on device|database or disk is full|\bENO
 _CSV_ERROR = re.compile(r"(?:^|CsvFormatError: )(data files? .+?)(?: \[while running .*)?$", re.M)
 
 
-def _input_problem(exc: BaseException, config: PipelineConfig) -> str | None:
-    """One line for the failures that are about the machine or the files, not the pipeline."""
+def _csv_problem(exc: BaseException) -> str | None:
+    """The reader's one-line CsvFormatError message, if that is what failed."""
     from components.csv_files import CsvFormatError
 
     text = str(exc)
     if isinstance(exc, CsvFormatError) or "CsvFormatError: " in text:
         found = _CSV_ERROR.search(text)
-        if found:
-            return f"error: {found.group(1)}; nothing was trained or pushed"
-    if _DISK_FULL.search(text) or getattr(exc, "errno", None) == errno.ENOSPC:
-        where = config.output_dir or config.pipeline_root
-        return (
-            f"error: no space left on the device holding {where}; free some and run again "
-            "(cached steps are reused); nothing was pushed"
-        )
+        return found.group(1) if found else None
     return None
+
+
+def _disk_full(exc: BaseException) -> bool:
+    return bool(_DISK_FULL.search(str(exc))) or getattr(exc, "errno", None) == errno.ENOSPC
 
 
 def describe_failure(
@@ -73,8 +70,13 @@ def describe_failure(
 ) -> str:
     from components.data_gate import DataValidationError
 
-    if problem := _input_problem(exc, config):
-        return problem
+    csv_problem = _csv_problem(exc)
+    if _disk_full(exc):
+        where = config.output_dir or config.pipeline_root
+        return (
+            f"error: no space left on the device holding {where}; free some and run again "
+            "(cached steps are reused); nothing was pushed"
+        )
     if isinstance(exc, DataValidationError):
         problems = str(exc).split("; ")
         return "\n".join(
@@ -91,11 +93,13 @@ def describe_failure(
         from cluster.jobs import failed_beam_job
         from cluster.local import Layout, home
 
-        job = failed_beam_job(str(exc), config.beam.runner)
+        job = failed_beam_job(str(exc), config.beam.runner, cause=csv_problem)
         if job is not None:
             logs = f"{config.beam.runner} logs {Layout(home(), config.beam.runner).logs}"
             logs += f", run log {log_file}" if log_file else ""
             return f"error: pipeline failed{where}: {job} ({logs}); nothing was pushed"
+    if csv_problem:
+        return f"error: {csv_problem}; nothing was trained or pushed"
     return f"error: pipeline failed{where}: {type(exc).__name__}: {_first_line(exc)}"
 
 

@@ -150,8 +150,8 @@ def test_a_failing_flink_job_is_one_line_with_the_job_id_and_nothing_is_pushed(
     (line,) = proc.stderr.strip().splitlines()
     found = re.match(
         r"error: pipeline failed in CsvExampleGen: flink job ([0-9a-f]{32}) FAILED: "
-        r"ValueError: Columns do not match specified csv headers.*\(flink logs (\S+), run log "
-        r"(\S+)\); nothing was pushed$",
+        + re.escape(f"data file {data / 'trips.csv'} line 302: 3 fields where the header has 18 ")
+        + r"\(flink logs (\S+), run log (\S+)\); nothing was pushed$",
         line,
     )
     assert found, line

@@ -84,7 +84,11 @@ SCHEMA_CASES = {
         ["tips: no values (the column is there, but every cell is empty)"],
     ),
     "unexpected categorical value": (_unexpected_category, ["payment_type:"]),
-    "shifted numeric distribution": (_shifted_distribution, ["fare:"]),
+    # Only the drift comparator against the last validated data reports a divergence.
+    "shifted numeric distribution": (
+        _shifted_distribution,
+        ["fare: high approximate jensen-shannon divergence"],
+    ),
 }
 
 
@@ -114,13 +118,6 @@ def test_bad_data_is_stopped_by_the_gate(served, sample, case):
     assert outcome.states["DataGate"] == "FAILED"
     assert "Transform" not in outcome.states and "Trainer" not in outcome.states
     _assert_nothing_trained_or_pushed(output, before, trainers)
-
-
-def test_shift_is_reported_as_drift(served, sample):
-    root, output = served
-    header, rows = _shifted_distribution(*sample)
-    proc = run_pipeline(write_csv(root / "shifted_again", header, rows), output)
-    assert "drift from the last validated data" in proc.stderr
 
 
 def _duplicate_column(d, header, rows):

@@ -76,3 +76,19 @@ def test_the_look_before_a_run(tmp_path):
     assert file_problem(latin).endswith("line 3 is not utf-8 text (byte 0xe9); save it as UTF-8")
     (tmp_path / "bad.csv.gz").write_bytes(b"not gzip at all")
     assert "cannot be read" in file_problem(str(tmp_path / "bad.csv.gz"))
+
+
+def test_the_run_summary_reads_the_error_as_beam_passes_it_on():
+    from pipeline.runs.summary import _csv_problem
+
+    message = "data file /d/t.csv line 5: 2 fields where the header has 3"
+    # In process, Beam re-raises the error with the step appended.
+    assert _csv_problem(CsvFormatError(f"{message} [while running 'ReadRows']")) == message
+    # From a portable runner, the workers' traceback arrives as text.
+    portable = (
+        "Pipeline BeamApp-root-1_2 failed in state FAILED: java.lang.RuntimeException: Error\n"
+        "Traceback (most recent call last):\n  File x, line 1\n"
+        f"components.csv_files.CsvFormatError: {message} [while running 'ReadRows']\n\n"
+    )
+    assert _csv_problem(RuntimeError(portable)) == message
+    assert _csv_problem(RuntimeError("something else")) is None
