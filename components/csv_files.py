@@ -21,10 +21,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePath
 
-DATA_SUFFIXES = (".csv", ".csv.gz")
+DATA_SUFFIXES = (".csv", ".csv.gz")  # in any letter case: `TRIPS.CSV` from Windows tools too
 # Matches every data file (and, harmlessly, a few others such as `x.csv.bak`, which the reader
 # skips): ExampleGen's cache fingerprint covers exactly the files of its split pattern.
-SPLIT_PATTERN = "*.csv*"
+SPLIT_PATTERN = "*.[cC][sS][vV]*"
 DELIMITERS = (",", ";", "\t", "|")
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),

@@ -67,7 +67,7 @@ def create_pipeline(
     `metadata_connection_config` is the local runner's store (Kubeflow brings its own). Pure:
     builds objects only, so it can be unit-tested for ids and edges without running anything.
     """
-    # Reads the CSV files (*.csv and *.csv.gz only, so a README beside the data is ignored) into
+    # Reads the CSV files (*.csv, *.csv.gz in any case; a README beside the data is ignored) into
     # tf.Examples, in any common dialect; the contract's column types keep pandas' "5.0" an INT.
     example_gen = CsvExampleGen(
         input_base=config.data_dir,

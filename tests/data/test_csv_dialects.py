@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from components.csv_files import SPLIT_PATTERN
 from components.example_gen import _CsvToExample, _custom_config
 from components.features import CONTRACT
 from tests.helpers import read_sample
@@ -157,6 +158,10 @@ def _several_files(d, header, rows):  # three files, each with its own column or
         _write(d / f"part-{i}.csv", _text(order, part, lineterminator="\n"))
 
 
+def _windows_upper_case_name(d, header, rows):
+    _write(d / "TAXI.CSV", _text(header, rows))
+
+
 def _gzip_and_plain(d, header, rows):
     half = len(rows) // 2
     _write(d / "a.csv", _text(header, rows[:half], lineterminator="\n"))
@@ -186,6 +191,7 @@ DIALECTS = {
     "columns reordered": _reordered_columns,
     "several files, column orders differ": _several_files,
     "gzip beside plain": _gzip_and_plain,
+    "upper-case file name (TAXI.CSV)": _windows_upper_case_name,
     "blank lines, no final newline": _blank_lines_no_final_newline,
 }
 
@@ -196,7 +202,7 @@ def plain(tmp_path_factory, table):
 
     root = tmp_path_factory.mktemp("plain")
     _plain(root / "data", *table)
-    ours = _examples(_CsvToExample, root / "data", "*.csv*", root / "ours")
+    ours = _examples(_CsvToExample, root / "data", SPLIT_PATTERN, root / "ours")
     theirs = _examples(TfxCsv, root / "data", "*.csv", root / "theirs")
     return ours, theirs
 
@@ -218,6 +224,6 @@ def test_plain_file_gives_tfx_csv_example_gens_examples(plain, table):
 @pytest.mark.parametrize("dialect", list(DIALECTS))
 def test_dialect_gives_the_plain_files_examples(tmp_path, table, plain, dialect):
     DIALECTS[dialect](tmp_path / "data", *table)
-    got = _examples(_CsvToExample, tmp_path / "data", "*.csv*", tmp_path / "out")
+    got = _examples(_CsvToExample, tmp_path / "data", SPLIT_PATTERN, tmp_path / "out")
     assert len(got) == len(plain[0])
     assert got == plain[0]

@@ -3,6 +3,7 @@
 import pytest
 
 from components import preprocessing, trainer
+from components.csv_files import SPLIT_PATTERN
 from components.features import CONTRACT
 from pipeline import nodes as n
 from pipeline.config import local_config
@@ -129,7 +130,7 @@ def test_split_is_two_to_one_by_hash(built):
     example_gen = {c.id: c for c in p.components}["CsvExampleGen"]
     output_config = example_gen.exec_properties["output_config"]
     assert '"hash_buckets": 2' in output_config and '"hash_buckets": 1' in output_config
-    assert '"pattern": "*.csv*"' in example_gen.exec_properties["input_config"]
+    assert f'"pattern": "{SPLIT_PATTERN}"' in example_gen.exec_properties["input_config"]
 
 
 def test_example_gen_reads_columns_as_the_contract_types_them(built):
