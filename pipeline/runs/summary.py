@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import re
+import shutil
 
 from pipeline.config import PipelineConfig
 from pipeline.runs import artifacts
@@ -46,6 +47,7 @@ def _first_line(exc: BaseException) -> str:
 
 # How a full disk reads in the errors of Python, TensorFlow's file system and SQLite (ML Metadata).
 _DISK_FULL = re.compile(r"No space left on device|database or disk is full|\bENOSPC\b")
+_LOW_SPACE = 16 * 2**20  # bytes free under which a failed run is put down to a full disk
 # A CsvFormatError as Beam passes it on: re-raised in process, or as text from a portable runner.
 _CSV_ERROR = re.compile(r"(?:^|CsvFormatError: )(data files? .+?)(?: \[while running .*)?$", re.M)
 
@@ -61,8 +63,15 @@ def _csv_problem(exc: BaseException) -> str | None:
     return None
 
 
-def _disk_full(exc: BaseException) -> bool:
-    return bool(_DISK_FULL.search(str(exc))) or getattr(exc, "errno", None) == errno.ENOSPC
+def _disk_full(exc: BaseException, where: str | None) -> bool:
+    if _DISK_FULL.search(str(exc)) or getattr(exc, "errno", None) == errno.ENOSPC:
+        return True
+    # SQLite rolls a statement back when the disk is full, and ML Metadata may report only the
+    # COMMIT that follows ("cannot commit - no transaction is active"): what is left tells.
+    try:
+        return where is not None and shutil.disk_usage(where).free < _LOW_SPACE
+    except OSError:
+        return False
 
 
 def describe_failure(
@@ -71,7 +80,7 @@ def describe_failure(
     from components.data_gate import DataValidationError
 
     csv_problem = _csv_problem(exc)
-    if _disk_full(exc):
+    if _disk_full(exc, config.output_dir):
         where = config.output_dir or config.pipeline_root
         return (
             f"error: no space left on the device holding {where}; free some and run again "
