@@ -18,7 +18,7 @@ from collections.abc import Iterable
 
 import apache_beam as beam
 import tensorflow as tf
-from google.protobuf import any_pb2, struct_pb2
+from google.protobuf import any_pb2, json_format, struct_pb2
 from tfx.components.example_gen.base_example_gen_executor import BaseExampleGenExecutor
 from tfx.components.example_gen.component import FileBasedExampleGen
 from tfx.dsl.components.base import executor_spec
@@ -146,8 +146,6 @@ def declared_types(exec_properties: dict) -> dict[str, int]:
     if not raw:
         return {}
     config = example_gen_pb2.CustomConfig()
-    from google.protobuf import json_format
-
     json_format.Parse(raw, config)
     struct = struct_pb2.Struct()
     config.custom_config.Unpack(struct)
