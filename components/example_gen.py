@@ -107,6 +107,13 @@ def _no_feature(cell: str) -> tf.train.Feature:
 _HANDLERS = {INT: _int_feature, FLOAT: _float_feature, STRING: _bytes_feature, UNKNOWN: _no_feature}
 
 
+def to_feature(kind: int, cell: str) -> tf.train.Feature:
+    """One cell as a feature of type `kind` (INT, FLOAT, STRING): how CsvExampleGen writes it,
+    for anything that must make the same tf.Examples (batch inference). ValueError if the
+    cell is not of that type."""
+    return _HANDLERS[kind](cell)
+
+
 def _to_int(cell: str) -> int:
     try:
         return int(cell)

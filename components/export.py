@@ -24,8 +24,8 @@ import tensorflow_transform as tft
 from components.contract import Contract
 from components.features import CONTRACT
 from components.model import input_names, transformed_specs
+from components.serving_result import SERVING_INPUT
 
-SERVING_INPUT = "examples"
 TFLITE_FILE = "model.tflite"
 
 

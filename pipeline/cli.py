@@ -30,6 +30,7 @@ EXAMPLES = """examples:
   python -m pipeline report --output outputs/              # HTML page of the latest run
   python -m pipeline inspect --output outputs/             # runs, models, what is serving and why
   python -m pipeline schema --data my_csvs/ --label species --out my_schema/
+  python -m pipeline predict --data new_trips/ --output scores.csv  # newest pushed model
 """
 
 
@@ -61,6 +62,13 @@ def _run_parser(sub) -> None:
         type=float,
         default=Thresholds.min_auc,
         help="AUC on the eval split a model needs to be blessed",
+    )
+    run.add_argument(
+        "--max-latency-ms",
+        type=float,
+        default=Thresholds.max_latency_ms,
+        help="99th-percentile latency of one serving request a model may take to be pushed "
+        "(default: %(default)s)",
     )
     add_model_options(run)
     add_beam_options(run)
@@ -98,6 +106,30 @@ def _parser() -> argparse.ArgumentParser:
     _add_output(inspect, "the output directory of the runs (default: outputs/)")
     inspect.add_argument("--json", action="store_true", help="machine-readable output")
 
+    predict = sub.add_parser(
+        "predict",
+        help="score CSV files with a pushed model (a Beam job), one output line per row",
+        epilog="examples:\n  python -m pipeline predict --data new_trips/ --output scores.csv\n"
+        "  python -m pipeline predict --data new_trips/ --output scores.csv --version 1795336603"
+        " --keys trip_start_timestamp",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    predict.add_argument("--data", type=Path, required=True, help="directory of CSV files")
+    predict.add_argument("--output", type=Path, required=True, help="CSV file to write")
+    predict.add_argument(
+        "--pipeline-output",
+        type=Path,
+        default=None,
+        help="the pipeline's output directory; its serving/ holds the models (default: outputs/)",
+    )
+    predict.add_argument("--version", help="model version to use (default: the newest)")
+    predict.add_argument(
+        "--keys",
+        default="",
+        help="comma-separated columns copied into each output line beside file and row",
+    )
+    add_beam_options(predict)
+
     schema = sub.add_parser(
         "schema",
         help="draft a schema.pbtxt and feature contract from a new CSV",
@@ -121,7 +153,7 @@ def _config(args: argparse.Namespace) -> PipelineConfig:
         train_steps=args.train_steps,
         eval_steps=args.eval_steps,
         enable_cache=not args.no_cache,
-        thresholds=Thresholds(min_auc=args.min_auc),
+        thresholds=Thresholds(min_auc=args.min_auc, max_latency_ms=args.max_latency_ms),
         model=model_params(args),
         beam=beam_config(args, local_cluster=True),
     ).validate()
@@ -143,6 +175,34 @@ def _inspect(args: argparse.Namespace) -> str:
     return inspect_as_json(_output(args)) if args.json else inspect_as_text(_output(args))
 
 
+def _pipeline_output(args: argparse.Namespace) -> Path:
+    return (args.pipeline_output or default_output_dir()).expanduser().absolute()
+
+
+def _predict(args: argparse.Namespace) -> str:
+    from pipeline.predict import predict
+    from pipeline.runs.summary import csv_problem
+
+    keys = [k.strip() for k in args.keys.split(",") if k.strip()]
+    beam = beam_config(args, local_cluster=True)
+    if problem := beam.unreachable():
+        raise InputError(problem[0])
+    try:
+        scored = predict(
+            args.data.expanduser().absolute(),
+            args.output.expanduser().absolute(),
+            _pipeline_output(args) / "serving",
+            args.version,
+            keys,
+            beam,
+        )
+    except Exception as exc:
+        if problem := csv_problem(exc):
+            raise InputError(f"{problem}; no output written") from None
+        raise
+    return scored.summary()
+
+
 def _schema(args: argparse.Namespace) -> str:
     from pipeline.draft_schema import draft
 
@@ -157,6 +217,7 @@ def _schema(args: argparse.Namespace) -> str:
 READ_ONLY_COMMANDS = {
     "report": (_report, _output),
     "inspect": (_inspect, _output),
+    "predict": (_predict, _pipeline_output),
     "schema": (_schema, lambda args: args.out),
 }
 

@@ -34,6 +34,7 @@ from components import pusher as atomic_pusher
 from components.data_gate import DataGate, ValidatedStatistics
 from components.example_gen import CsvExampleGen
 from components.features import CONTRACT
+from components.serving_check import ServingCheck
 from pipeline import nodes
 from pipeline.config import PipelineConfig
 from pipeline.evaluation import eval_config
@@ -61,7 +62,8 @@ def create_pipeline(
     metadata_connection_config: metadata_store_pb2.ConnectionConfig | None = None,
 ) -> Pipeline:
     """The TFX pipeline `config` describes: CsvExampleGen -> StatisticsGen -> ImportSchemaGen ->
-    ExampleValidator -> DataGate -> Transform -> Trainer -> Evaluator -> Pusher, with the two
+    ExampleValidator -> DataGate -> Transform -> Trainer -> Evaluator, ServingCheck -> Pusher,
+    with the two
     baselines (validated statistics, blessed model) resolved from earlier runs.
 
     `metadata_connection_config` is the local runner's store (Kubeflow brings its own). Pure:
@@ -146,12 +148,23 @@ def create_pipeline(
         eval_config=eval_config(config.thresholds),
     ).with_id(nodes.EVALUATOR)
 
-    # Copies a blessed model into the serving directory as a new numbered version, atomically and
-    # only if it differs from the newest one; an unblessed model is recorded as not pushed and the
-    # serving directory is left alone.
+    # What TFX's InfraValidator does with TF Serving in Docker: loads the model in a process with
+    # TensorFlow alone, sends it real and malformed requests, times it, and adds TF Serving's
+    # warmup file to a copy of it.
+    serving_check = ServingCheck(
+        model=trainer_component.outputs["model"],
+        examples=example_gen.outputs["examples"],
+        schema=schema_gen.outputs["schema"],
+        max_latency_ms=config.thresholds.max_latency_ms,
+    ).with_id(nodes.SERVING_CHECK)
+
+    # Copies a model that both checks blessed (with its warmup file) into the serving directory
+    # as a new numbered version, atomically and only if it differs from the newest one; otherwise
+    # it is recorded as not pushed and the serving directory is left alone.
     pusher = atomic_pusher.Pusher(
         model=trainer_component.outputs["model"],
         model_blessing=evaluator.outputs["blessing"],
+        infra_blessing=serving_check.outputs["blessing"],
         push_destination=pusher_pb2.PushDestination(
             filesystem=pusher_pb2.PushDestination.Filesystem(base_directory=config.serving_dir)
         ),
@@ -171,6 +184,7 @@ def create_pipeline(
             trainer_component,
             model_resolver,
             evaluator,
+            serving_check,
             pusher,
         ],
         enable_cache=config.enable_cache,

@@ -18,6 +18,7 @@ TRANSFORM = "Transform"
 TRAINER = "Trainer"
 MODEL_RESOLVER = "latest_blessed_model_resolver"
 EVALUATOR = "Evaluator"
+SERVING_CHECK = "ServingCheck"
 PUSHER = "Pusher"
 
 # Every node, in the order the factory creates them.
@@ -32,6 +33,7 @@ ALL: tuple[str, ...] = (
     TRAINER,
     MODEL_RESOLVER,
     EVALUATOR,
+    SERVING_CHECK,
     PUSHER,
 )
 RESOLVERS: tuple[str, ...] = (STATISTICS_RESOLVER, MODEL_RESOLVER)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from components.hparams import TRAINING_RECORD
+from components.serving_result import REPORT_FILE, ServingResult
 from pipeline import nodes
 from pipeline.runs.evaluation_files import metrics_by_slice
 from pipeline.runs.records import RunOutcome
@@ -143,3 +144,12 @@ def training_record(outcome: RunOutcome) -> dict | None:
         return None
     path = Path(outcome.model_run_uri) / TRAINING_RECORD
     return json.loads(path.read_text()) if path.is_file() else None
+
+
+def serving_check(outcome: RunOutcome) -> ServingResult | None:
+    """What the serving check found for the run's model, if it ran."""
+    blessing = outcome.artifact("InfraBlessing")
+    path = Path(blessing.uri) / REPORT_FILE if blessing else None
+    if path is None or not path.is_file():
+        return None
+    return ServingResult(**json.loads(path.read_text()))

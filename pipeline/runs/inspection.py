@@ -26,6 +26,13 @@ class EvaluationInfo:
 
 
 @dataclass
+class ServingCheckInfo:
+    run_id: str
+    servable: bool
+    summary: str  # what was checked (latency, requests), or why it cannot be served
+
+
+@dataclass
 class PushInfo:
     run_id: str
     to: str
@@ -37,6 +44,7 @@ class ModelInfo:
     trained_in_run: str
     training: dict | None = None  # training.json: options, replicas, final metrics
     evaluations: list[EvaluationInfo] = field(default_factory=list)  # one per Evaluator run
+    serving_checks: list[ServingCheckInfo] = field(default_factory=list)
     pushes: list[PushInfo] = field(default_factory=list)
 
     def push_to(self, version_dir: str) -> PushInfo | None:
@@ -51,6 +59,7 @@ class RunInfo:
     states: dict[str, str]
     blessed: bool | None
     pushed_to: str | None
+    servable: bool | None = None  # the serving check's verdict; None if it did not finish
 
     @property
     def state(self) -> str:
@@ -96,6 +105,13 @@ def _models(runs: list[RunOutcome]) -> dict[int, ModelInfo]:
                             run.run_id, run.blessed, evaluation.overall, evaluation.baseline
                         )
                     )
+        check = run.nodes.get(nodes.SERVING_CHECK)
+        if check and check.state == "COMPLETE" and run.serving_check:
+            for candidate in check.inputs.get("model", []):
+                if candidate.id in models:
+                    models[candidate.id].serving_checks.append(
+                        ServingCheckInfo(run.run_id, *run.serving_check)
+                    )
         pusher = run.nodes.get(nodes.PUSHER)
         if pusher and run.pushed_to and pusher.state == "COMPLETE":
             for pushed in pusher.inputs.get("model", []):
@@ -112,7 +128,13 @@ def inspect(output: Path) -> Inspection:
     return Inspection(
         runs=[
             RunInfo(
-                r.run_id, _when(r.started), round(r.seconds, 1), r.states, r.blessed, r.pushed_to
+                r.run_id,
+                _when(r.started),
+                round(r.seconds, 1),
+                r.states,
+                r.blessed,
+                r.pushed_to,
+                r.serving_check[0] if r.serving_check else None,
             )
             for r in runs
         ],
@@ -148,6 +170,9 @@ def _why(model: ModelInfo, version_dir: str) -> list[str]:
             else "no earlier blessed model to compare with"
         )
         why.append(f"blessed by the Evaluator in run {push.run_id}: {scores}; {versus}")
+    check = next((c for c in model.serving_checks if c.run_id == push.run_id), None)
+    if check:
+        why.append(f"passed the serving check in run {push.run_id}: {check.summary}")
     why.append(f"pushed to {version_dir} by run {push.run_id}")
     return why
 
@@ -157,12 +182,16 @@ def inspect_as_text(output: Path) -> str:
     lines = ["Runs (oldest first):"]
     for r in found.runs:
         result = "blessed" if r.blessed else ("not blessed" if r.blessed is False else "-")
+        result += ", not servable" if r.servable is False else ""
         pushed = f", pushed {Path(r.pushed_to).name}" if r.pushed_to else ""
         lines.append(f"  {r.run_id}  {r.seconds:6.1f} s  {r.state:<8}  {result}{pushed}")
     lines.append("Models (oldest first):")
     for m in found.models:
         verdicts = [
             f"{'blessed' if e.blessed else 'rejected'} in {e.run_id}" for e in m.evaluations
+        ] + [
+            f"{'servable' if c.servable else 'not servable'} in {c.run_id}"
+            for c in m.serving_checks
         ]
         lines.append(
             f"  {m.model_uri}  trained in {m.trained_in_run}: "

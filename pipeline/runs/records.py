@@ -85,6 +85,15 @@ class RunOutcome:
         return bool(blessing.properties["blessed"])
 
     @property
+    def serving_check(self) -> tuple[bool, str] | None:
+        """(whether a model server may serve the model, what the check found); None when the
+        serving check did not finish."""
+        blessing = self.artifact("InfraBlessing")
+        if blessing is None or "blessed" not in blessing.properties:
+            return None
+        return bool(blessing.properties["blessed"]), str(blessing.properties.get("summary", ""))
+
+    @property
     def pushed_to(self) -> str | None:
         pushed = self.artifact("PushedModel")
         if pushed is None or not pushed.properties.get("pushed"):

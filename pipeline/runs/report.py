@@ -229,6 +229,26 @@ def _evaluation_section(outcome: RunOutcome) -> str:
     )
 
 
+def _serving_section(outcome: RunOutcome) -> str:
+    found = artifacts.serving_check(outcome)
+    if found is None:
+        return "<h2>Serving check</h2><p>The serving check did not run.</p>"
+    verdict = (
+        '<p class="ok">Servable: loads and answers in a process with TensorFlow alone.</p>'
+        if found.blessed
+        else f'<p class="bad">Not servable, so not pushed: {_esc(found.summary())}.</p>'
+    )
+    rows = [
+        ["eval rows sent as requests", found.requests],
+        ["seconds to load", found.load_seconds if found.load_seconds is not None else "-"],
+        ["single-example latency p50 (ms)", found.latency_p50_ms or "-"],
+        ["single-example latency p99 (ms)", found.latency_p99_ms or "-"],
+        ["latency bar, p99 (ms)", found.max_latency_ms],
+    ]
+    rows += [[f"malformed: {case}", how] for case, how in found.malformed.items()]
+    return "<h2>Serving check</h2>" + verdict + _table(["check", "result"], rows)
+
+
 def _training_section(outcome: RunOutcome) -> str:
     record = artifacts.training_record(outcome)
     curves = read_scalars(outcome.model_run_uri) if outcome.model_run_uri else {}
@@ -322,6 +342,7 @@ def render(outcome: RunOutcome) -> str:
         + _data_section(outcome)
         + _anomalies_section(outcome)
         + _evaluation_section(outcome)
+        + _serving_section(outcome)
         + _training_section(outcome)
         + "</body></html>"
     )

@@ -52,7 +52,7 @@ _LOW_SPACE = 16 * 2**20  # bytes free under which a failed run is put down to a 
 _CSV_ERROR = re.compile(r"(?:^|CsvFormatError: )(data files? .+?)(?: \[while running .*)?$", re.M)
 
 
-def _csv_problem(exc: BaseException) -> str | None:
+def csv_problem(exc: BaseException) -> str | None:
     """The reader's one-line CsvFormatError message, if that is what failed."""
     from components.csv_files import CsvFormatError
 
@@ -79,7 +79,7 @@ def describe_failure(
 ) -> str:
     from components.data_gate import DataValidationError
 
-    csv_problem = _csv_problem(exc)
+    csv_problem_text = csv_problem(exc)
     if _disk_full(exc, config.output_dir):
         where = config.output_dir or config.pipeline_root
         return (
@@ -102,13 +102,13 @@ def describe_failure(
         from cluster.jobs import failed_beam_job
         from cluster.local import Layout, home
 
-        job = failed_beam_job(str(exc), config.beam.runner, cause=csv_problem)
+        job = failed_beam_job(str(exc), config.beam.runner, cause=csv_problem_text)
         if job is not None:
             logs = f"{config.beam.runner} logs {Layout(home(), config.beam.runner).logs}"
             logs += f", run log {log_file}" if log_file else ""
             return f"error: pipeline failed{where}: {job} ({logs}); nothing was pushed"
-    if csv_problem:
-        return f"error: {csv_problem}; nothing was trained or pushed"
+    if csv_problem_text:
+        return f"error: {csv_problem_text}; nothing was trained or pushed"
     return f"error: pipeline failed{where}: {type(exc).__name__}: {_first_line(exc)}"
 
 
@@ -151,8 +151,16 @@ def describe_run(config: PipelineConfig) -> tuple[str, bool]:
         count = int(ev.overall.get("example_count", 0))
         lines.append(f"Model    {_metrics_line(ev.overall, rules)} on {count:,} eval rows")
         lines.append(f"Baseline {_baseline_line(ev, rules)}")
+    serving = outcome.serving_check
+    if serving is not None:
+        lines.append(f"Serving  {'ok' if serving[0] else 'failed'}: {serving[1]}")
     if outcome.blessed and outcome.pushed_to:
         lines.append(f"Result   blessed and pushed to {outcome.pushed_to}")
+    elif outcome.blessed and serving is not None and not serving[0]:
+        lines.append(
+            "Result   blessed, but failed the serving check: nothing pushed; "
+            "serving directory unchanged"
+        )
     elif outcome.blessed and not outcome.pushed_to:
         lines.append("Result   blessed; the same model is already served, nothing new pushed")
     elif outcome.blessed is False:

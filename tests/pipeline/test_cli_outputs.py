@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from pipeline import nodes
 from pipeline.runs import artifacts
 from tests.helpers import REPO_ROOT
 
 pytestmark = pytest.mark.e2e
 
-NODES = 11
+NODES = len(nodes.ALL)
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
@@ -43,7 +44,7 @@ def test_first_run_prints_a_start_and_an_end_line_per_component_and_a_short_summ
     assert [n for _, n, s in lines if s == "running"] == list(outcome.states)
     ended = {n: s for _, n, s in lines if s != "running"}
     assert ended == {n: s.lower() for n, s in outcome.states.items()}
-    assert len(proc.stdout.splitlines()) <= 36, proc.stdout
+    assert len(proc.stdout.splitlines()) <= 40, proc.stdout
     # The log flood went to the file named on the second line, not to the console.
     log_file = re.search(r"^Logs: (\S+)$", proc.stdout, re.M).group(1)
     assert "absl" in Path(log_file).read_text()
@@ -89,6 +90,10 @@ def test_report_holds_the_run_statistics_anomalies_metrics_and_lineage(report):
     assert f"<td>auc</td><td>{evaluation.overall['auc']:.4g}</td><td>&gt;= 0.85</td>" in page
     assert len(evaluation.slices) >= 20  # per trip_start_hour
     assert "Blessed" in page
+    check = artifacts.serving_check(outcome)
+    assert "Servable: loads and answers in a process with TensorFlow alone" in page
+    assert f"<td>single-example latency p99 (ms)</td><td>{check.latency_p99_ms}</td>" in page
+    assert "<td>malformed: fare missing</td><td>rejected: " in page
     # Lineage: data directory -> every node -> the pushed version.
     for node in outcome.states:
         assert f"<b>{node}</b>" in page
@@ -149,9 +154,10 @@ def test_inspect_says_which_model_is_serving_and_why(runs):
     assert proc.returncode == 0, proc.stderr
     found = json.loads(proc.stdout)
     assert [r["run_id"] for r in found["runs"]] == [
-        results[n][1].run_id for n in ("first", "cached", "strict")
+        results[n][1].run_id for n in ("first", "cached", "strict", "slow")
     ]
-    assert [r["blessed"] for r in found["runs"]] == [True, True, False]
+    assert [r["blessed"] for r in found["runs"]] == [True, True, False, True]
+    assert [r["servable"] for r in found["runs"]] == [True, True, True, False]
     serving = found["serving"]
     assert serving["version_dir"] == first.pushed_to
     model = serving["model"]
@@ -162,6 +168,12 @@ def test_inspect_says_which_model_is_serving_and_why(runs):
     assert model["evaluations"][0]["metrics"]["auc"] == pytest.approx(
         artifacts.evaluation(first.evaluation_uri).overall["auc"]
     )
+    # Checked for serving by the first run (the cached run reused that check); the slow run's
+    # bar was out of reach.
+    assert [(c["run_id"], c["servable"]) for c in model["serving_checks"]] == [
+        (first.run_id, True),
+        (results["slow"][1].run_id, False),
+    ]
     # Pushed by the first run; the cached run's push found the same model already served.
     assert model["pushes"] == [
         {"run_id": results[n][1].run_id, "to": first.pushed_to} for n in ("first", "cached")
@@ -171,6 +183,7 @@ def test_inspect_says_which_model_is_serving_and_why(runs):
     assert text.returncode == 0
     assert f"Serving: {first.pushed_to}" in text.stdout
     assert f"trained in run {first.run_id}" in text.stdout
+    assert f"passed the serving check in run {first.run_id}: loads without TFX" in text.stdout
 
 
 def test_evaluations_read_without_tensorflow_equal_tfma_load_eval_result(runs):

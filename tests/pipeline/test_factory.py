@@ -20,6 +20,7 @@ EXPECTED_NODES = [
     "Trainer",
     "latest_blessed_model_resolver",
     "Evaluator",
+    "ServingCheck",
     "Pusher",
 ]
 
@@ -40,8 +41,12 @@ EXPECTED_EDGES = {
     (n.EXAMPLE_GEN, n.EVALUATOR),
     (n.TRAINER, n.EVALUATOR),
     (n.MODEL_RESOLVER, n.EVALUATOR),
+    (n.TRAINER, n.SERVING_CHECK),
+    (n.EXAMPLE_GEN, n.SERVING_CHECK),
+    (n.SCHEMA_GEN, n.SERVING_CHECK),
     (n.TRAINER, n.PUSHER),
     (n.EVALUATOR, n.PUSHER),
+    (n.SERVING_CHECK, n.PUSHER),
 }
 
 
@@ -116,6 +121,9 @@ def test_user_code_is_wired_by_derived_paths(built):
 def test_config_reaches_the_components(built):
     config, p = built
     by_id = {c.id: c for c in p.components}
+    assert by_id["ServingCheck"].exec_properties["max_latency_ms"] == (
+        config.thresholds.max_latency_ms
+    )
     assert '"num_steps": 7' in by_id["Trainer"].exec_properties["train_args"]
     assert '"num_steps": 3' in by_id["Trainer"].exec_properties["eval_args"]
     assert str(config.serving_dir) in by_id["Pusher"].exec_properties["push_destination"]
