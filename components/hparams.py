@@ -9,6 +9,9 @@ from dataclasses import dataclass
 # `run_fn` records how it trained (these options, replicas, workers, final metrics) in this file
 # beside its TensorBoard logs; the report and `inspect` read it.
 TRAINING_RECORD = "training.json"
+# The Tuner (`run --tune`) writes the best values and every trial in this file, the one file of
+# TFX's HyperParameters artifact, which the Trainer reads.
+TUNING_RESULT = "best_hyperparameters.json"
 
 MODEL_APIS = ("functional", "subclassed")
 TRAINING_LOOPS = ("fit", "custom")

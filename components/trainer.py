@@ -57,7 +57,9 @@ def _weights_digest(model: tf.keras.Model) -> str:
 
 def run_fn(fn_args: FnArgs, contract: Contract = CONTRACT) -> None:
     """TFX's Trainer calls this with `fn_args` alone, so the default contract applies."""
-    params = ModelParams.from_dict(fn_args.custom_config or {})
+    # The Tuner's best values (`run --tune`), when there is a Tuner, over the run's options.
+    tuned = (fn_args.hyperparameters or {}).get("best", {})
+    params = ModelParams.from_dict({**(fn_args.custom_config or {}), **tuned})
     # Keras' per-epoch lines go to the log (absl) instead of the console the progress lines use.
     tf.keras.utils.disable_interactive_logging()
     tf.keras.utils.set_random_seed(params.seed)
@@ -103,6 +105,10 @@ def run_fn(fn_args: FnArgs, contract: Contract = CONTRACT) -> None:
         )
     record = {
         **{k: getattr(params, k) for k in ("model_api", "training_loop", "strategy")},
+        "learning_rate": params.learning_rate,
+        "hidden_units": list(params.hidden_units),
+        "batch_size": params.batch_size,
+        "tuned": bool(tuned),
         "replicas": strategy.num_replicas_in_sync,
         "workers": distribution.worker_count(strategy),
         "train_steps": fn_args.train_steps,

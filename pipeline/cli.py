@@ -1,4 +1,4 @@
-"""Command line: `python -m pipeline {run,report,inspect,schema}` (also installed as
+"""Command line: `python -m pipeline {run,report,inspect,predict,schema}` (also installed as
 `taxi-pipeline`).
 
 Exit codes: 0 done (also when the model was not blessed: the run did its job, and the summary
@@ -27,6 +27,7 @@ EXAMPLES = """examples:
   python -m pipeline run --data data/ --output /tmp/taxi   # choose where everything is written
   python -m pipeline run --train-steps 200 --eval-steps 50 # a quick run
   python -m pipeline run --model-api subclassed --training-loop custom --strategy mirrored
+  python -m pipeline run --tune 8                          # 8 tuning trials before training
   python -m pipeline report --output outputs/              # HTML page of the latest run
   python -m pipeline inspect --output outputs/             # runs, models, what is serving and why
   python -m pipeline schema --data my_csvs/ --label species --out my_schema/
@@ -69,6 +70,16 @@ def _run_parser(sub) -> None:
         default=Thresholds.max_latency_ms,
         help="99th-percentile latency of one serving request a model may take to be pushed "
         "(default: %(default)s)",
+    )
+    run.add_argument(
+        "--tune",
+        type=int,
+        nargs="?",
+        const=8,
+        default=0,
+        metavar="TRIALS",
+        help="search learning rate, layer sizes and batch size first: TRIALS seeded trials of "
+        "--train-steps each (default when given: %(const)s)",
     )
     add_model_options(run)
     add_beam_options(run)
@@ -152,6 +163,7 @@ def _config(args: argparse.Namespace) -> PipelineConfig:
         schema_file=args.schema,
         train_steps=args.train_steps,
         eval_steps=args.eval_steps,
+        tune_trials=args.tune,
         enable_cache=not args.no_cache,
         thresholds=Thresholds(min_auc=args.min_auc, max_latency_ms=args.max_latency_ms),
         model=model_params(args),

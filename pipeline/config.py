@@ -134,6 +134,7 @@ class PipelineConfig:
     pipeline_name: str = "taxi-big-tipper"
     train_steps: int = 1000
     eval_steps: int = 150
+    tune_trials: int = 0  # > 0: a Tuner searches this many trials before the Trainer
     model: ModelParams = field(default_factory=ModelParams)
     thresholds: Thresholds = field(default_factory=Thresholds)
     beam: BeamConfig = field(default_factory=BeamConfig)
@@ -159,6 +160,8 @@ class PipelineConfig:
             errs.append(f"train_steps must be > 0, got {self.train_steps}")
         if self.eval_steps <= 0:
             errs.append(f"eval_steps must be > 0, got {self.eval_steps}")
+        if self.tune_trials < 0:
+            errs.append(f"tune_trials must be >= 0, got {self.tune_trials}")
         return errs + self.model.errors() + self.thresholds.errors() + self.beam.errors()
 
     def _local_errors(self) -> list[str]:

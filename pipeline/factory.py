@@ -6,6 +6,7 @@ node takes its id from `pipeline/nodes.py`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 from ml_metadata.proto import metadata_store_pb2
@@ -35,6 +36,7 @@ from components.data_gate import DataGate, ValidatedStatistics
 from components.example_gen import CsvExampleGen
 from components.features import CONTRACT
 from components.serving_check import ServingCheck
+from components.tuning import Tuner
 from pipeline import nodes
 from pipeline.config import PipelineConfig
 from pipeline.evaluation import eval_config
@@ -121,6 +123,19 @@ def create_pipeline(
     ).with_id(nodes.TRANSFORM)
     transform.add_upstream_node(data_gate)
 
+    # Optional (`run --tune N`): N seeded trials over learning rate, layer sizes and batch size;
+    # the Trainer takes the best.
+    tuner = None
+    if config.tune_trials:
+        tuner = Tuner(
+            examples=transform.outputs["transformed_examples"],
+            transform_graph=transform.outputs["transform_graph"],
+            model_params=json.dumps(config.model.to_dict()),
+            trials=config.tune_trials,
+            train_steps=config.train_steps,
+            eval_steps=config.eval_steps,
+        ).with_id(nodes.TUNER)
+
     # Trains the tf.keras model on transformed examples and exports serving signatures.
     trainer_component = Trainer(
         run_fn=dotted_path(trainer.run_fn),
@@ -130,6 +145,7 @@ def create_pipeline(
         train_args=trainer_pb2.TrainArgs(num_steps=config.train_steps),
         eval_args=trainer_pb2.EvalArgs(num_steps=config.eval_steps),
         custom_config=config.model.to_dict(),
+        hyperparameters=tuner.outputs["best_hyperparameters"] if tuner else None,
     ).with_id(nodes.TRAINER)
 
     # The latest blessed model is the baseline a new model must not fall behind.
@@ -181,6 +197,7 @@ def create_pipeline(
             statistics_resolver,
             data_gate,
             transform,
+            *([tuner] if tuner else []),
             trainer_component,
             model_resolver,
             evaluator,

@@ -15,13 +15,14 @@ EXAMPLE_VALIDATOR = "ExampleValidator"
 STATISTICS_RESOLVER = "latest_validated_statistics_resolver"
 DATA_GATE = "DataGate"
 TRANSFORM = "Transform"
+TUNER = "Tuner"
 TRAINER = "Trainer"
 MODEL_RESOLVER = "latest_blessed_model_resolver"
 EVALUATOR = "Evaluator"
 SERVING_CHECK = "ServingCheck"
 PUSHER = "Pusher"
 
-# Every node, in the order the factory creates them.
+# Every node, in the order the factory creates them (OPTIONAL ones only when asked for).
 ALL: tuple[str, ...] = (
     EXAMPLE_GEN,
     STATISTICS_GEN,
@@ -30,6 +31,7 @@ ALL: tuple[str, ...] = (
     STATISTICS_RESOLVER,
     DATA_GATE,
     TRANSFORM,
+    TUNER,
     TRAINER,
     MODEL_RESOLVER,
     EVALUATOR,
@@ -37,3 +39,5 @@ ALL: tuple[str, ...] = (
     PUSHER,
 )
 RESOLVERS: tuple[str, ...] = (STATISTICS_RESOLVER, MODEL_RESOLVER)
+# Nodes only some runs have (the Tuner: `run --tune`).
+OPTIONAL: tuple[str, ...] = (TUNER,)

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from components.hparams import TRAINING_RECORD
+from components.hparams import TRAINING_RECORD, TUNING_RESULT
 from components.serving_result import REPORT_FILE, ServingResult
 from pipeline import nodes
 from pipeline.runs.evaluation_files import metrics_by_slice
@@ -153,3 +153,24 @@ def serving_check(outcome: RunOutcome) -> ServingResult | None:
     if path is None or not path.is_file():
         return None
     return ServingResult(**json.loads(path.read_text()))
+
+
+def tuning(outcome: RunOutcome) -> dict | None:
+    """The Tuner's result (`run --tune`): best values, objective and every trial; None without
+    a Tuner."""
+    found = outcome.artifact("HyperParameters")
+    path = Path(found.uri) / TUNING_RESULT if found else None
+    return json.loads(path.read_text()) if path and path.is_file() else None
+
+
+def describe_tuning(found: dict) -> str:
+    """One line: 'best of 3 trials (val_auc 0.9310, trial 1): learning_rate 0.00308, ...'."""
+    best = next(t for t in found["trials"] if t["number"] == found["best_trial"])
+    values = ", ".join(
+        f"{k} {'-'.join(map(str, v)) if isinstance(v, list) else f'{v:.3g}'}"
+        for k, v in found["best"].items()
+    )
+    return (
+        f"best of {len(found['trials'])} trials ({found['objective']} {best['value']:.4f}, "
+        f"trial {best['number']}): {values}"
+    )

@@ -43,6 +43,7 @@ class ModelInfo:
     model_uri: str
     trained_in_run: str
     training: dict | None = None  # training.json: options, replicas, final metrics
+    tuning: dict | None = None  # the Tuner's trials and best values, when the run tuned
     evaluations: list[EvaluationInfo] = field(default_factory=list)  # one per Evaluator run
     serving_checks: list[ServingCheckInfo] = field(default_factory=list)
     pushes: list[PushInfo] = field(default_factory=list)
@@ -94,7 +95,9 @@ def _models(runs: list[RunOutcome]) -> dict[int, ModelInfo]:
         trainer = run.nodes.get(nodes.TRAINER)
         model = trainer.output("Model") if trainer else None
         if model is not None and model.id not in models:
-            models[model.id] = ModelInfo(model.uri, run.run_id, artifacts.training_record(run))
+            models[model.id] = ModelInfo(
+                model.uri, run.run_id, artifacts.training_record(run), artifacts.tuning(run)
+            )
         evaluator = run.nodes.get(nodes.EVALUATOR)
         if evaluator and evaluator.state == "COMPLETE" and run.evaluation_uri:
             evaluation = artifacts.evaluation(run.evaluation_uri)
@@ -159,6 +162,8 @@ def _why(model: ModelInfo, version_dir: str) -> list[str]:
             f" ({t['model_api']} model, {t['training_loop']} loop, "
             f"{t['strategy']} strategy, {t['train_steps']} steps)"
         )
+    if model.tuning:
+        why.append(f"tuned first: {artifacts.describe_tuning(model.tuning)}")
     push = model.push_to(version_dir)
     blessing = next((e for e in model.evaluations if e.run_id == push.run_id), None)
     if blessing:

@@ -229,6 +229,31 @@ def _evaluation_section(outcome: RunOutcome) -> str:
     )
 
 
+def _param(value: object) -> str:
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
+
+
+def _tuning_section(outcome: RunOutcome) -> str:
+    found = artifacts.tuning(outcome)
+    if found is None:
+        return ""
+    names = list(found["best"])
+    rows = [
+        [
+            t["number"],
+            *(_param(t["params"].get(n, "-")) for n in names),
+            _fmt(t["value"]) if t["value"] is not None else "failed",
+            "best" if t["number"] == found["best_trial"] else "",
+        ]
+        for t in found["trials"]
+    ]
+    return (
+        "<h2>Tuning</h2>"
+        + f"<p>{_esc(artifacts.describe_tuning(found))}. The Trainer used these values.</p>"
+        + _table(["trial", *names, found["objective"], ""], rows)
+    )
+
+
 def _serving_section(outcome: RunOutcome) -> str:
     found = artifacts.serving_check(outcome)
     if found is None:
@@ -343,6 +368,7 @@ def render(outcome: RunOutcome) -> str:
         + _anomalies_section(outcome)
         + _evaluation_section(outcome)
         + _serving_section(outcome)
+        + _tuning_section(outcome)
         + _training_section(outcome)
         + "</body></html>"
     )

@@ -145,6 +145,9 @@ def describe_run(config: PipelineConfig) -> tuple[str, bool]:
         f"Run      {outcome.run_id}, {outcome.seconds:.0f} s in components",
         f"Data     {data}; anomalies: {problems or 'none'}",
     ]
+    tuned = artifacts.tuning(outcome)
+    if tuned:
+        lines.append(f"Tuning   {artifacts.describe_tuning(tuned)}")
     if outcome.evaluation_uri:
         ev = artifacts.evaluation(outcome.evaluation_uri)
         rules = ev.rules

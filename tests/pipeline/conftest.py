@@ -1,10 +1,10 @@
 """The end-to-end runs, shared by the e2e modules.
 
-`runs`: five runs of the CLI on a slice of the sample. Into one output directory: a fresh run that
+`runs`: seven runs of the CLI on a slice of the sample. Into one output directory: a fresh run that
 must bless and push; an identical run served from the cache that must not push a duplicate; a run
 with an unreachable AUC bar that must not bless and must leave the serving directory alone; a run
 with an unreachable serving-latency bar, the same. Into a second one: the subclassed model with
-the custom training loop.
+the custom training loop, tuned first (three trials), twice.
 
 `served`: an output directory with a blessed, pushed model from good data, which the bad-input
 and fault tests try to damage.
@@ -31,13 +31,14 @@ def runs(tmp_path_factory, sample_rows):
     data = write_csv(root / "data", header, sample_rows[:TRAIN_ROWS])
     output = root / "out"
     results = {}
-    toolbox = ("--model-api", "subclassed", "--training-loop", "custom")
+    toolbox = ("--model-api", "subclassed", "--training-loop", "custom", "--tune", "3")
     for name, extra, out in (
         ("first", (), output),
         ("cached", (), output),
         ("strict", ("--min-auc", "0.999"), output),
         ("slow", ("--max-latency-ms", "0.001"), output),
         ("toolbox", toolbox, root / "toolbox"),
+        ("toolbox-again", toolbox, root / "toolbox"),
     ):
         proc = run_pipeline(data, out, *extra, train_steps=300, eval_steps=50)
         results[name] = (

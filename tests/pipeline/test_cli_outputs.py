@@ -16,7 +16,7 @@ from tests.helpers import REPO_ROOT
 
 pytestmark = pytest.mark.e2e
 
-NODES = len(nodes.ALL)
+NODES = len(nodes.ALL) - len(nodes.OPTIONAL)  # the runs here do not tune
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:

@@ -35,7 +35,7 @@ def test_first_run_completes_every_component_in_ml_metadata(runs):
     _, results = runs
     proc, outcome, _ = results["first"]
     _ok(proc)
-    expected = dict.fromkeys(nodes.ALL, "COMPLETE")
+    expected = dict.fromkeys(set(nodes.ALL) - set(nodes.OPTIONAL), "COMPLETE")
     expected[nodes.STATISTICS_RESOLVER] = "EMPTY"  # no validated statistics before the first run
     assert outcome.states == expected
 
@@ -116,3 +116,55 @@ def test_subclassed_model_with_custom_loop_is_blessed_and_pushed_with_its_tflite
     assert {"saved_model.pb", TFLITE_FILE} <= {p.name for p in Path(pushed).iterdir()}
     record = json.loads(next(Path(outcome.model_run_uri).rglob(TRAINING_RECORD)).read_text())
     assert (record["model_api"], record["training_loop"]) == ("subclassed", "custom")
+
+
+def test_tuned_run_trains_with_the_best_of_its_seeded_trials(runs):
+    from pipeline.runs import artifacts
+
+    _, results = runs
+    proc, outcome, _ = results["toolbox"]
+    assert outcome.states[nodes.TUNER] == "COMPLETE"
+    found = artifacts.tuning(outcome)
+    assert [t["number"] for t in found["trials"]] == [0, 1, 2]
+    assert all(0.5 < t["value"] <= 1.0 for t in found["trials"])
+    best = max(found["trials"], key=lambda t: t["value"])
+    assert found["best_trial"] == best["number"]
+    # The Trainer trained with the winner's values, on top of the run's own options.
+    record = artifacts.training_record(outcome)
+    assert record["tuned"] is True
+    assert record["learning_rate"] == pytest.approx(best["params"]["learning_rate"])
+    assert record["batch_size"] == best["params"]["batch_size"]
+    assert "-".join(map(str, record["hidden_units"])) == best["params"]["hidden_units"]
+    assert f"Tuning   {artifacts.describe_tuning(found)}" in proc.stdout
+
+
+def test_tuning_is_seeded_and_a_cached_run_reuses_it(runs):
+    import json
+
+    from tfx.components.trainer import fn_args_utils
+    from tfx.types import standard_artifacts
+
+    from components.hparams import ModelParams
+    from components.tuning import search
+
+    _, results = runs
+    proc, again, versions = results["toolbox-again"]
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert again.states[nodes.TUNER] == again.states[nodes.TRAINER] == "CACHED"
+    assert versions == results["toolbox"][2]
+    # The same search on the same data finds the same trials, values included.
+    first = results["toolbox"][1]
+    examples = standard_artifacts.Examples()
+    examples.uri = first.nodes[nodes.TRANSFORM].outputs["transformed_examples"][0].uri
+    examples.split_names = json.dumps(["train", "eval"])
+    graph = standard_artifacts.TransformGraph()
+    graph.uri = first.nodes[nodes.TRANSFORM].outputs["transform_graph"][0].uri
+    fn_args = fn_args_utils.get_common_fn_args(
+        {"examples": [examples], "transform_graph": [graph]},
+        {"train_args": '{"num_steps": 20}', "eval_args": '{"num_steps": 5}'},
+    )
+    one, two = (
+        search(fn_args, ModelParams(seed=7), trials=2, steps=20, eval_steps=5) for _ in range(2)
+    )
+    assert one == two
+    assert one["trials"][0]["params"] != one["trials"][1]["params"]

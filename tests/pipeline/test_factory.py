@@ -1,5 +1,7 @@
 """The DAG `create_pipeline(config)` builds, checked without running anything."""
 
+from dataclasses import replace
+
 import pytest
 
 from components import preprocessing, trainer
@@ -67,7 +69,18 @@ def test_components_are_all_there_in_a_runnable_order(built):
 
 def test_every_node_takes_its_id_from_the_one_list(built):
     _, p = built
-    assert sorted(c.id for c in p.components) == sorted(n.ALL)
+    assert sorted(c.id for c in p.components) == sorted(set(n.ALL) - set(n.OPTIONAL))
+
+
+def test_tuning_adds_a_tuner_between_transform_and_trainer(built):
+    config, _ = built
+    tuned = create_pipeline(replace(config, tune_trials=4))
+    assert sorted(c.id for c in tuned.components) == sorted(n.ALL)
+    edges = {(up.id, c.id) for c in tuned.components for up in c.upstream_nodes}
+    assert edges == EXPECTED_EDGES | {(n.TRANSFORM, n.TUNER), (n.TUNER, n.TRAINER)}
+    tuner = {c.id: c for c in tuned.components}[n.TUNER]
+    assert tuner.exec_properties["trials"] == 4
+    assert tuner.exec_properties["train_steps"] == config.train_steps
 
 
 def test_no_reader_spells_a_node_id_itself():

@@ -79,16 +79,16 @@ def test_the_look_before_a_run(tmp_path):
 
 
 def test_the_run_summary_reads_the_error_as_beam_passes_it_on():
-    from pipeline.runs.summary import _csv_problem
+    from pipeline.runs.summary import csv_problem
 
     message = "data file /d/t.csv line 5: 2 fields where the header has 3"
     # In process, Beam re-raises the error with the step appended.
-    assert _csv_problem(CsvFormatError(f"{message} [while running 'ReadRows']")) == message
+    assert csv_problem(CsvFormatError(f"{message} [while running 'ReadRows']")) == message
     # From a portable runner, the workers' traceback arrives as text.
     portable = (
         "Pipeline BeamApp-root-1_2 failed in state FAILED: java.lang.RuntimeException: Error\n"
         "Traceback (most recent call last):\n  File x, line 1\n"
         f"components.csv_files.CsvFormatError: {message} [while running 'ReadRows']\n\n"
     )
-    assert _csv_problem(RuntimeError(portable)) == message
-    assert _csv_problem(RuntimeError("something else")) is None
+    assert csv_problem(RuntimeError(portable)) == message
+    assert csv_problem(RuntimeError("something else")) is None
