@@ -2,11 +2,12 @@
 
 TFX's own Tuner runs a KerasTuner `tuner_fn`, and KerasTuner 1.4 refuses tf_keras models (the
 Keras 2 that TFX 1.16 trains). This component runs Optuna (any objective function, maintained,
-seedable) over the `ModelParams` that matter here: learning rate, layer sizes and batch size.
-Each trial trains the model the Trainer would build, on Transform's output, for the trial's
-steps and scores it on the eval split (AUC for a binary label, else accuracy). The output is
-TFX's HyperParameters artifact, which the Trainer takes as `hyperparameters`: one JSON file with
-the best values and every trial, for the report and `inspect`.
+seedable) over the `ModelParams` that matter here: learning rate, layer sizes and batch size;
+the first trial is the run's own values. Each trial trains the model the Trainer would build,
+on Transform's output, for the trial's steps and scores it on the eval split (AUC for a binary
+label, else accuracy), as TFX's penguin example tunes on its eval split. The output is TFX's
+HyperParameters artifact, which the Trainer takes as `hyperparameters`: one JSON file with the
+best values and every trial, for the report and `inspect`.
 """
 
 # No `from __future__ import annotations`: TFX reads this component's type hints at runtime.
@@ -22,12 +23,7 @@ from tfx.types.standard_artifacts import Examples, HyperParameters, TransformGra
 from components.features import CONTRACT
 from components.hparams import TUNING_RESULT, ModelParams
 
-HIDDEN_UNITS = {
-    "64-32": (64, 32),
-    "128-64": (128, 64),
-    "32-16": (32, 16),
-    "128-64-32": (128, 64, 32),
-}
+HIDDEN_UNITS = ((64, 32), (128, 64), (32, 16), (128, 64, 32))
 BATCH_SIZES = (32, 64, 128)
 LEARNING_RATES = (1e-4, 3e-2)  # searched on a log scale
 
@@ -36,13 +32,28 @@ def objective_name(contract=CONTRACT) -> str:
     return "val_auc" if contract.label.is_binary else "val_sparse_categorical_accuracy"
 
 
+def _units(units) -> str:
+    return "-".join(str(u) for u in units)
+
+
+def space(base: ModelParams) -> dict:
+    """The choices, always including the run's own values: trial 0 is the untuned model, so the
+    search can only pick something that scored at least as well."""
+    return {
+        "hidden_units": sorted({_units(u) for u in (*HIDDEN_UNITS, base.hidden_units)}),
+        "batch_size": sorted({*BATCH_SIZES, base.batch_size}),
+    }
+
+
 def suggest(trial, base: ModelParams) -> ModelParams:
     """The trial's point of the search space, on top of the run's other options."""
+    choices = space(base)
+    units = trial.suggest_categorical("hidden_units", choices["hidden_units"])
     return dataclasses.replace(
         base,
         learning_rate=trial.suggest_float("learning_rate", *LEARNING_RATES, log=True),
-        hidden_units=HIDDEN_UNITS[trial.suggest_categorical("hidden_units", list(HIDDEN_UNITS))],
-        batch_size=trial.suggest_categorical("batch_size", list(BATCH_SIZES)),
+        hidden_units=tuple(int(u) for u in units.split("-")),
+        batch_size=trial.suggest_categorical("batch_size", choices["batch_size"]),
     )
 
 
@@ -78,6 +89,13 @@ def search(fn_args, base: ModelParams, trials: int, steps: int, eval_steps: int)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(
         direction="maximize", sampler=optuna.samplers.TPESampler(seed=base.seed)
+    )
+    study.enqueue_trial(
+        {
+            "learning_rate": base.learning_rate,
+            "hidden_units": _units(base.hidden_units),
+            "batch_size": base.batch_size,
+        }
     )
     study.optimize(
         lambda trial: _score(suggest(trial, base), fn_args, steps, eval_steps), n_trials=trials

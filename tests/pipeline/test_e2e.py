@@ -119,6 +119,7 @@ def test_subclassed_model_with_custom_loop_is_blessed_and_pushed_with_its_tflite
 
 
 def test_tuned_run_trains_with_the_best_of_its_seeded_trials(runs):
+    from components.hparams import ModelParams
     from pipeline.runs import artifacts
 
     _, results = runs
@@ -126,6 +127,13 @@ def test_tuned_run_trains_with_the_best_of_its_seeded_trials(runs):
     assert outcome.states[nodes.TUNER] == "COMPLETE"
     found = artifacts.tuning(outcome)
     assert [t["number"] for t in found["trials"]] == [0, 1, 2]
+    # Trial 0 is the untuned model, so tuning cannot end below it on its own objective.
+    default = ModelParams()
+    assert found["trials"][0]["params"] == {
+        "learning_rate": default.learning_rate,
+        "hidden_units": "-".join(map(str, default.hidden_units)),
+        "batch_size": default.batch_size,
+    }
     assert all(0.5 < t["value"] <= 1.0 for t in found["trials"])
     best = max(found["trials"], key=lambda t: t["value"])
     assert found["best_trial"] == best["number"]
