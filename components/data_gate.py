@@ -11,7 +11,7 @@ become the drift baseline of the next run.
 # No `from __future__ import annotations`: TFX reads this component's type hints at runtime.
 import os
 
-from tfx.dsl.component.experimental.annotations import InputArtifact, OutputArtifact
+from tfx.dsl.component.experimental.annotations import InputArtifact, OutputArtifact, Parameter
 from tfx.dsl.component.experimental.decorators import component
 from tfx.types import artifact_utils
 from tfx.types.artifact import Artifact
@@ -114,6 +114,7 @@ def DataGate(
     schema: InputArtifact[Schema],
     validated_statistics: OutputArtifact[ValidatedStatistics],
     baseline_statistics: InputArtifact[ValidatedStatistics] = None,  # optional: TFX's form
+    code_version: Parameter[str] = "",  # keys the cache only (pipeline/code_version.py)
 ) -> None:
     from tensorflow_metadata.proto.v0 import schema_pb2
 

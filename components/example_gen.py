@@ -27,6 +27,7 @@ from tfx.proto import example_gen_pb2
 from tfx.types import standard_component_specs
 
 from components.csv_files import CsvFormatError, is_data_file, read_layout, read_rows, same_columns
+from components.hparams import CODE_VERSION
 
 _INT64 = (-(2**63), 2**63 - 1)
 # Inferred types, ordered so that a column takes the highest of its values'.
@@ -189,9 +190,10 @@ class Executor(BaseExampleGenExecutor):
         return _CsvToExample
 
 
-def _custom_config(column_types: dict[str, str]) -> example_gen_pb2.CustomConfig:
+def _custom_config(column_types: dict[str, str], code_version: str) -> example_gen_pb2.CustomConfig:
     struct = struct_pb2.Struct()
     struct["column_types"] = json.dumps(column_types, sort_keys=True)
+    struct[CODE_VERSION] = code_version  # keys the cache only (pipeline/code_version.py)
     packed = any_pb2.Any()
     packed.Pack(struct)
     return example_gen_pb2.CustomConfig(custom_config=packed)
@@ -209,6 +211,7 @@ class CsvExampleGen(FileBasedExampleGen):
         output_config: example_gen_pb2.Output,
         column_types: dict[str, str],
         split_pattern: str,
+        code_version: str = "",
     ):
         super().__init__(
             input_base=input_base,
@@ -216,5 +219,5 @@ class CsvExampleGen(FileBasedExampleGen):
                 splits=[example_gen_pb2.Input.Split(name="single_split", pattern=split_pattern)]
             ),
             output_config=output_config,
-            custom_config=_custom_config(column_types),
+            custom_config=_custom_config(column_types, code_version),
         )

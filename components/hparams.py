@@ -12,6 +12,9 @@ TRAINING_RECORD = "training.json"
 # The Tuner (`run --tune`) writes the best values and every trial in this file, the one file of
 # TFX's HyperParameters artifact, which the Trainer reads.
 TUNING_RESULT = "best_hyperparameters.json"
+# The key of a component's custom_config that holds the digest of its code (only to key TFX's
+# cache; pipeline/code_version.py).
+CODE_VERSION = "code_version"
 
 MODEL_APIS = ("functional", "subclassed")
 TRAINING_LOOPS = ("fit", "custom")

@@ -161,6 +161,7 @@ def ServingCheck(
     schema: InputArtifact[Schema],
     blessing: OutputArtifact[InfraBlessing],
     max_latency_ms: Parameter[float] = 100.0,
+    code_version: Parameter[str] = "",  # keys the cache only (pipeline/code_version.py)
 ) -> None:
     from tensorflow_metadata.proto.v0 import schema_pb2
     from tfx.utils import io_utils, path_utils

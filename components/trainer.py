@@ -20,7 +20,7 @@ from components import distribution
 from components.contract import Contract
 from components.export import export, export_saved_model
 from components.features import CONTRACT
-from components.hparams import TRAINING_RECORD, ModelParams
+from components.hparams import CODE_VERSION, TRAINING_RECORD, ModelParams
 from components.model import build_model
 from components.training import train_with_fit, train_with_tape
 
@@ -59,7 +59,8 @@ def run_fn(fn_args: FnArgs, contract: Contract = CONTRACT) -> None:
     """TFX's Trainer calls this with `fn_args` alone, so the default contract applies."""
     # The Tuner's best values (`run --tune`), when there is a Tuner, over the run's options.
     tuned = (fn_args.hyperparameters or {}).get("best", {})
-    params = ModelParams.from_dict({**(fn_args.custom_config or {}), **tuned})
+    config = {k: v for k, v in (fn_args.custom_config or {}).items() if k != CODE_VERSION}
+    params = ModelParams.from_dict({**config, **tuned})
     # Keras' per-epoch lines go to the log (absl) instead of the console the progress lines use.
     tf.keras.utils.disable_interactive_logging()
     tf.keras.utils.set_random_seed(params.seed)

@@ -124,6 +124,7 @@ def Tuner(
     trials: Parameter[int] = 8,
     train_steps: Parameter[int] = 200,
     eval_steps: Parameter[int] = 50,
+    code_version: Parameter[str] = "",  # keys the cache only (pipeline/code_version.py)
 ) -> None:
     from tfx.components.trainer import fn_args_utils
     from tfx.proto import trainer_pb2

@@ -24,6 +24,7 @@ from components.csv_files import (
 )
 from components.hparams import ModelParams
 from pipeline.beam import BeamConfig
+from pipeline.code_version import code_versions
 from pipeline.errors import ConfigError
 
 # In a source checkout the bundled sample, the curated schema and setup.py sit beside the
@@ -135,6 +136,8 @@ class PipelineConfig:
     train_steps: int = 1000
     eval_steps: int = 150
     tune_trials: int = 0  # > 0: a Tuner searches this many trials before the Trainer
+    # {node id: digest of the code it runs} (pipeline/code_version.py): an edit re-runs the node.
+    code_versions: dict[str, str] = field(default_factory=dict)
     model: ModelParams = field(default_factory=ModelParams)
     thresholds: Thresholds = field(default_factory=Thresholds)
     beam: BeamConfig = field(default_factory=BeamConfig)
@@ -273,6 +276,7 @@ def local_config(
             "--schema is required: the curated schema ships with a source checkout only"
         )
     layout = OutputLayout(Path(output_dir or default_output_dir()).expanduser().absolute())
+    settings.setdefault("code_versions", code_versions())
     setup_file = checkout_path("setup.py")
     settings["beam"] = _with_setup_file(
         settings.get("beam") or direct_beam(), str(setup_file) if setup_file else None
@@ -302,6 +306,7 @@ def kubeflow_config(
     pushes to `serving_dir` (default `<pipeline_root>/serving`). Data and schema default to the
     copies baked into the image, so the compiled pipeline runs as is on the bundled sample."""
     beam = _with_setup_file(beam or BeamConfig(), str(IMAGE_SETUP_FILE))
+    settings.setdefault("code_versions", code_versions())
     return PipelineConfig(
         data_dir=data_dir,
         pipeline_root=pipeline_root,

@@ -35,9 +35,11 @@ from components import pusher as atomic_pusher
 from components.data_gate import DataGate, ValidatedStatistics
 from components.example_gen import CsvExampleGen
 from components.features import CONTRACT
+from components.hparams import CODE_VERSION
 from components.serving_check import ServingCheck
 from components.tuning import Tuner
 from pipeline import nodes
+from pipeline.code_version import NODE_MODULES
 from pipeline.config import PipelineConfig
 from pipeline.evaluation import eval_config
 
@@ -71,6 +73,9 @@ def create_pipeline(
     `metadata_connection_config` is the local runner's store (Kubeflow brings its own). Pure:
     builds objects only, so it can be unit-tested for ids and edges without running anything.
     """
+    # Each component's code digest is one of its exec properties: editing the code re-runs it.
+    code = {node: config.code_versions.get(node, "") for node in NODE_MODULES}
+
     # Reads the CSV files (*.csv, *.csv.gz in any case; a README beside the data is ignored) into
     # tf.Examples, in any common dialect; the contract's column types keep pandas' "5.0" an INT.
     example_gen = CsvExampleGen(
@@ -78,6 +83,7 @@ def create_pipeline(
         output_config=_split_config(),
         column_types=CONTRACT.column_types(),
         split_pattern=csv_files.SPLIT_PATTERN,
+        code_version=code[nodes.EXAMPLE_GEN],
     ).with_id(nodes.EXAMPLE_GEN)
 
     # Computes statistics per split, for validation and for anyone inspecting the data.
@@ -106,6 +112,7 @@ def create_pipeline(
         statistics=statistics_gen.outputs["statistics"],
         schema=schema_gen.outputs["schema"],
         baseline_statistics=statistics_resolver.outputs["statistics"],
+        code_version=code[nodes.DATA_GATE],
     ).with_id(nodes.DATA_GATE)
 
     # Full-pass feature engineering (means, vocabularies, quantiles) whose graph is exported with
@@ -120,6 +127,8 @@ def create_pipeline(
         # Tracing preprocessing_fn as a TF1 graph instead of a tf.function: Transform takes 12.9 s
         # instead of 18.5 s on the sample, same output (docs/benchmarks.md).
         force_tf_compat_v1=True,
+        # preprocessing_fn takes no custom_config, so this only keys the cache.
+        custom_config={CODE_VERSION: code[nodes.TRANSFORM]},
     ).with_id(nodes.TRANSFORM)
     transform.add_upstream_node(data_gate)
 
@@ -134,6 +143,7 @@ def create_pipeline(
             trials=config.tune_trials,
             train_steps=config.train_steps,
             eval_steps=config.eval_steps,
+            code_version=code[nodes.TUNER],
         ).with_id(nodes.TUNER)
 
     # Trains the tf.keras model on transformed examples and exports serving signatures.
@@ -144,7 +154,7 @@ def create_pipeline(
         schema=schema_gen.outputs["schema"],
         train_args=trainer_pb2.TrainArgs(num_steps=config.train_steps),
         eval_args=trainer_pb2.EvalArgs(num_steps=config.eval_steps),
-        custom_config=config.model.to_dict(),
+        custom_config={**config.model.to_dict(), CODE_VERSION: code[nodes.TRAINER]},
         hyperparameters=tuner.outputs["best_hyperparameters"] if tuner else None,
     ).with_id(nodes.TRAINER)
 
@@ -172,6 +182,7 @@ def create_pipeline(
         examples=example_gen.outputs["examples"],
         schema=schema_gen.outputs["schema"],
         max_latency_ms=config.thresholds.max_latency_ms,
+        code_version=code[nodes.SERVING_CHECK],
     ).with_id(nodes.SERVING_CHECK)
 
     # Copies a model that both checks blessed (with its warmup file) into the serving directory
@@ -184,6 +195,7 @@ def create_pipeline(
         push_destination=pusher_pb2.PushDestination(
             filesystem=pusher_pb2.PushDestination.Filesystem(base_directory=config.serving_dir)
         ),
+        custom_config={CODE_VERSION: code[nodes.PUSHER]},
     ).with_id(nodes.PUSHER)
 
     return Pipeline(
