@@ -81,6 +81,15 @@ def _run_parser(sub) -> None:
         help="search learning rate, layer sizes and batch size first: TRIALS seeded trials of "
         "--train-steps each (default when given: %(const)s)",
     )
+    run.add_argument(
+        "--predict-data",
+        type=Path,
+        help="after the push, score this directory's CSV files with the pushed model "
+        "(as `predict` does; the scores CSV is an artifact of the run)",
+    )
+    run.add_argument(
+        "--predict-keys", default="", help="with --predict-data: columns copied beside the scores"
+    )
     add_model_options(run)
     add_beam_options(run)
     run.add_argument("--no-cache", action="store_true", help="re-run every component")
@@ -164,6 +173,10 @@ def _config(args: argparse.Namespace) -> PipelineConfig:
         train_steps=args.train_steps,
         eval_steps=args.eval_steps,
         tune_trials=args.tune,
+        predict_data_dir=str(args.predict_data.expanduser().absolute())
+        if args.predict_data
+        else None,
+        predict_keys=tuple(k.strip() for k in args.predict_keys.split(",") if k.strip()),
         enable_cache=not args.no_cache,
         thresholds=Thresholds(min_auc=args.min_auc, max_latency_ms=args.max_latency_ms),
         model=model_params(args),

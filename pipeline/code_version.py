@@ -27,6 +27,7 @@ NODE_MODULES = {
     nodes.TRAINER: "components.trainer",
     nodes.SERVING_CHECK: "components.serving_check",
     nodes.PUSHER: "components.pusher",
+    nodes.BATCH_INFERENCE: "components.batch_step",
 }
 
 

@@ -136,6 +136,9 @@ class PipelineConfig:
     train_steps: int = 1000
     eval_steps: int = 150
     tune_trials: int = 0  # > 0: a Tuner searches this many trials before the Trainer
+    # CSV files the pushed model scores at the end of the run (BatchInference); None: no scoring.
+    predict_data_dir: str | None = None
+    predict_keys: tuple[str, ...] = ()
     # {node id: digest of the code it runs} (pipeline/code_version.py): an edit re-runs the node.
     code_versions: dict[str, str] = field(default_factory=dict)
     model: ModelParams = field(default_factory=ModelParams)
@@ -163,6 +166,10 @@ class PipelineConfig:
             errs.append(f"train_steps must be > 0, got {self.train_steps}")
         if self.eval_steps <= 0:
             errs.append(f"eval_steps must be > 0, got {self.eval_steps}")
+        if self.predict_data_dir and self.is_local:
+            found = Path(self.predict_data_dir)
+            if not found.is_dir() or not data_files(found):
+                errs.append(f"--predict-data {found} is not a directory with .csv files")
         if self.tune_trials < 0:
             errs.append(f"tune_trials must be >= 0, got {self.tune_trials}")
         return errs + self.model.errors() + self.thresholds.errors() + self.beam.errors()

@@ -32,6 +32,7 @@ from tfx.types import Channel, standard_artifacts
 
 from components import csv_files, preprocessing, trainer
 from components import pusher as atomic_pusher
+from components.batch_step import BatchInference
 from components.data_gate import DataGate, ValidatedStatistics
 from components.example_gen import CsvExampleGen
 from components.features import CONTRACT
@@ -198,6 +199,17 @@ def create_pipeline(
         custom_config={CODE_VERSION: code[nodes.PUSHER]},
     ).with_id(nodes.PUSHER)
 
+    # Optional (`run --predict-data DIR`): the pushed model scores DIR's CSV files, as
+    # `python -m pipeline predict` does, on the pipeline's Beam runner.
+    batch_inference = None
+    if config.predict_data_dir:
+        batch_inference = BatchInference(
+            pushed_model=pusher.outputs["pushed_model"],
+            data_dir=config.predict_data_dir,
+            keys=",".join(config.predict_keys),
+            code_version=code[nodes.BATCH_INFERENCE],
+        ).with_id(nodes.BATCH_INFERENCE)
+
     return Pipeline(
         pipeline_name=config.pipeline_name,
         pipeline_root=config.pipeline_root,
@@ -215,6 +227,7 @@ def create_pipeline(
             evaluator,
             serving_check,
             pusher,
+            *([batch_inference] if batch_inference else []),
         ],
         enable_cache=config.enable_cache,
         metadata_connection_config=metadata_connection_config,

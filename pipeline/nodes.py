@@ -21,6 +21,7 @@ MODEL_RESOLVER = "latest_blessed_model_resolver"
 EVALUATOR = "Evaluator"
 SERVING_CHECK = "ServingCheck"
 PUSHER = "Pusher"
+BATCH_INFERENCE = "BatchInference"
 
 # Every node, in the order the factory creates them (OPTIONAL ones only when asked for).
 ALL: tuple[str, ...] = (
@@ -37,7 +38,8 @@ ALL: tuple[str, ...] = (
     EVALUATOR,
     SERVING_CHECK,
     PUSHER,
+    BATCH_INFERENCE,
 )
 RESOLVERS: tuple[str, ...] = (STATISTICS_RESOLVER, MODEL_RESOLVER)
-# Nodes only some runs have (the Tuner: `run --tune`).
-OPTIONAL: tuple[str, ...] = (TUNER,)
+# Nodes only some runs have (`run --tune`, `run --predict-data`).
+OPTIONAL: tuple[str, ...] = (TUNER, BATCH_INFERENCE)

@@ -170,5 +170,14 @@ def describe_run(config: PipelineConfig) -> tuple[str, bool]:
         reasons = threshold_failures(outcome.evaluation_uri) if outcome.evaluation_uri else []
         lines.append("Result   not blessed, nothing pushed; serving directory unchanged")
         lines.extend(f"         failed threshold {r}" for r in reasons)
+    scored = outcome.artifact("InferenceResult")
+    if scored is not None:
+        skipped = scored.properties.get("skipped")
+        lines.append(
+            f"Scores   skipped: {skipped}"
+            if skipped
+            else f"Scores   {scored.properties.get('rows', 0):,} rows of {config.predict_data_dir} "
+            f"-> {scored.uri}/scores.csv"
+        )
     lines.append(f"Report   python -m pipeline report --output {config.output_dir}")
     return "\n".join(lines), not outcome.failed_nodes()

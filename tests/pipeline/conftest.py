@@ -4,7 +4,7 @@
 must bless and push; an identical run served from the cache that must not push a duplicate; a run
 with an unreachable AUC bar that must not bless and must leave the serving directory alone; a run
 with an unreachable serving-latency bar, the same. Into a second one: the subclassed model with
-the custom training loop, tuned first (three trials), twice.
+the custom training loop, tuned first (three trials) and scoring the data at the end, twice.
 
 `served`: an output directory with a blessed, pushed model from good data, which the bad-input
 and fault tests try to damage.
@@ -32,6 +32,7 @@ def runs(tmp_path_factory, sample_rows):
     output = root / "out"
     results = {}
     toolbox = ("--model-api", "subclassed", "--training-loop", "custom", "--tune", "3")
+    toolbox += ("--predict-data", str(data), "--predict-keys", "company")
     for name, extra, out in (
         ("first", (), output),
         ("cached", (), output),

@@ -176,3 +176,23 @@ def test_tuning_is_seeded_and_a_cached_run_reuses_it(runs):
     )
     assert one == two
     assert one["trials"][0]["params"] != one["trials"][1]["params"]
+
+
+def test_pipeline_step_scores_the_data_with_the_model_it_pushed(runs):
+    import csv
+
+    _, results = runs
+    proc, outcome, _ = results["toolbox"]
+    assert outcome.states[nodes.BATCH_INFERENCE] == "COMPLETE"
+    scored = outcome.artifact("InferenceResult")
+    assert scored.properties["rows"] == TRAIN_ROWS
+    assert scored.properties["model"] == outcome.pushed_to
+    path = Path(scored.uri) / "scores.csv"
+    with open(path, newline="") as f:
+        lines = list(csv.DictReader(f))
+    key = CONTRACT.label.prediction_key
+    assert list(lines[0]) == ["file", "row", "company", key]
+    assert sorted(int(line["row"]) for line in lines) == list(range(1, TRAIN_ROWS + 1))
+    assert all(0.0 <= float(line[key]) <= 1.0 for line in lines)
+    assert f"Scores   {TRAIN_ROWS:,} rows of " in proc.stdout
+    assert results["toolbox-again"][1].states[nodes.BATCH_INFERENCE] == "CACHED"

@@ -72,12 +72,16 @@ def test_every_node_takes_its_id_from_the_one_list(built):
     assert sorted(c.id for c in p.components) == sorted(set(n.ALL) - set(n.OPTIONAL))
 
 
-def test_tuning_adds_a_tuner_between_transform_and_trainer(built):
+def test_options_add_a_tuner_before_the_trainer_and_scoring_after_the_push(built):
     config, _ = built
-    tuned = create_pipeline(replace(config, tune_trials=4))
+    tuned = create_pipeline(replace(config, tune_trials=4, predict_data_dir="/data/new"))
     assert sorted(c.id for c in tuned.components) == sorted(n.ALL)
     edges = {(up.id, c.id) for c in tuned.components for up in c.upstream_nodes}
-    assert edges == EXPECTED_EDGES | {(n.TRANSFORM, n.TUNER), (n.TUNER, n.TRAINER)}
+    assert edges == EXPECTED_EDGES | {
+        (n.TRANSFORM, n.TUNER),
+        (n.TUNER, n.TRAINER),
+        (n.PUSHER, n.BATCH_INFERENCE),
+    }
     tuner = {c.id: c for c in tuned.components}[n.TUNER]
     assert tuner.exec_properties["trials"] == 4
     assert tuner.exec_properties["train_steps"] == config.train_steps

@@ -7,6 +7,7 @@ from pipeline import nodes
 from pipeline.code_version import NODE_MODULES, code_digest, code_versions
 from pipeline.config import local_config
 from pipeline.factory import create_pipeline
+from tests.helpers import DATA_CSV
 
 
 def _package(root, files: dict[str, str]):
@@ -43,7 +44,7 @@ def test_every_component_with_our_code_carries_its_digest_in_its_exec_properties
     versions = code_versions()
     assert set(versions) == set(NODE_MODULES)
     assert len(set(versions.values())) == len(versions)  # each its own code
-    config = local_config(output_dir=tmp_path, tune_trials=2)
+    config = local_config(output_dir=tmp_path, tune_trials=2, predict_data_dir=str(DATA_CSV.parent))
     assert config.code_versions == versions
     by_id = {c.id: c for c in create_pipeline(config).components}
     for node, digest in versions.items():

@@ -49,6 +49,12 @@ def test_defaults_point_at_the_bundled_data_and_schema():
         (lambda c: replace(c, model=ModelParams(batch_size=0)), "batch_size"),
         (lambda c: replace(c, model=ModelParams(hidden_units=())), "hidden_units"),
         (lambda c: replace(c, beam=BeamConfig(runner="samza")), "beam runner"),
+        (lambda c: replace(c, thresholds=Thresholds(max_latency_ms=0)), "max_latency_ms"),
+        (lambda c: replace(c, tune_trials=-1), "tune_trials must be >= 0"),
+        (
+            lambda c: replace(c, predict_data_dir=c.data_dir + "/nope"),
+            "is not a directory with .csv files",
+        ),
     ],
 )
 def test_each_bad_setting_is_named_in_one_line(config, change, message):
