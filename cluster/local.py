@@ -80,6 +80,10 @@ def _flink_conf(profile: ClusterProfile, flink: Path, conf: Path) -> None:
         # Direct buffer memory". Managed memory (sorting) and network buffers give up the room.
         "taskmanager.memory.task.off-heap.size": "512m",
         "taskmanager.memory.managed.fraction": 0.2,
+        # An OutOfMemoryError in a gRPC thread of Beam's data channel is only logged by default,
+        # and the job then waits forever (seen at 3M rows). Failing the TaskManager process fails
+        # the job, which the run reports.
+        "cluster.uncaught-exception-handling": "FAIL",
         "parallelism.default": profile.parallelism,
         "rest.address": "localhost",
         "rest.bind-address": "localhost",

@@ -125,3 +125,16 @@ def test_an_unreachable_job_endpoint_stops_the_run_before_anything_runs(tmp_path
     assert line.startswith(f"error: the flink job server at localhost:{free} does not answer")
     assert "make cluster" in line
     assert not (tmp_path / "out").exists()
+
+
+def test_flink_configuration_fails_jobs_instead_of_hanging_them(tmp_path):
+    """What the 1M and 3M runs taught: room in direct memory for Beam's data channel, and an
+    OutOfMemoryError in one of its threads must end the TaskManager (so the job fails and the
+    run says so) rather than be logged while the job waits forever."""
+    (tmp_path / "flink" / "conf").mkdir(parents=True)
+    local._flink_conf(FLINK, tmp_path / "flink", tmp_path / "conf")
+    lines = (tmp_path / "conf" / "flink-conf.yaml").read_text().splitlines()
+    settings = dict(line.split(": ", 1) for line in lines)
+    assert settings["cluster.uncaught-exception-handling"] == "FAIL"
+    assert settings["taskmanager.memory.task.off-heap.size"] == "512m"
+    assert settings["rest.port"] == str(FLINK.ui_port)
