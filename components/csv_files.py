@@ -17,14 +17,30 @@ import codecs
 import csv
 import gzip
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import PurePath
+from pathlib import Path, PurePath
 
 DATA_SUFFIXES = (".csv", ".csv.gz")  # in any letter case: `TRIPS.CSV` from Windows tools too
 # Matches every data file (and, harmlessly, a few others such as `x.csv.bak`, which the reader
 # skips): ExampleGen's cache fingerprint covers exactly the files of its split pattern.
 SPLIT_PATTERN = "*.[cC][sS][vV]*"
+SPAN_FOLDER = "span-{SPAN}"  # TFX's placeholder for the span number
+_SPAN_DIR = re.compile(r"span-(\d+)")
+
+
+def span_dirs(data_dir: Path) -> dict[int, Path]:
+    """{span number: folder}, for the folders of `data_dir` named span-<number>."""
+    if not data_dir.is_dir():
+        return {}
+    found = {}
+    for path in data_dir.iterdir():
+        if path.is_dir() and (match := _SPAN_DIR.fullmatch(path.name)):
+            found[int(match.group(1))] = path
+    return dict(sorted(found.items()))
+
+
 DELIMITERS = (",", ";", "\t", "|")
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),

@@ -55,6 +55,21 @@ def _weights_digest(model: tf.keras.Model) -> str:
     return digest.hexdigest()
 
 
+def _warm_start(model: tf.keras.Model, base_model: str | None) -> str | None:
+    """Copies the weights of the exported `base_model` (the latest blessed one, `--warm-start`)
+    into `model` when they have the same shapes; returns what was done, for the record. The
+    export keeps the weights in the model's own order (`components/export.py`)."""
+    if not base_model:
+        return None
+    weights = tf.saved_model.load(base_model).weights
+    shapes = [tuple(w.shape) for w in weights]
+    if shapes != [tuple(w.shape) for w in model.weights]:
+        return f"not from {base_model}: its layers differ from this model's"
+    for target, source in zip(model.weights, weights, strict=True):
+        target.assign(source)
+    return f"from {base_model}"
+
+
 def run_fn(fn_args: FnArgs, contract: Contract = CONTRACT) -> None:
     """TFX's Trainer calls this with `fn_args` alone, so the default contract applies."""
     # The Tuner's best values (`run --tune`), when there is a Tuner, over the run's options.
@@ -88,6 +103,7 @@ def run_fn(fn_args: FnArgs, contract: Contract = CONTRACT) -> None:
         log_dir = os.path.join(log_dir, f"worker-{strategy.cluster_resolver.task_id}")
     with strategy.scope():
         model = build_model(params, compile=params.training_loop == "fit", contract=contract)
+        warm_start = _warm_start(model, fn_args.base_model)
     if params.training_loop == "custom":
         results = train_with_tape(
             model,
@@ -110,6 +126,7 @@ def run_fn(fn_args: FnArgs, contract: Contract = CONTRACT) -> None:
         "hidden_units": list(params.hidden_units),
         "batch_size": params.batch_size,
         "tuned": bool(tuned),
+        "warm_start": warm_start,
         "replicas": strategy.num_replicas_in_sync,
         "workers": distribution.worker_count(strategy),
         "train_steps": fn_args.train_steps,

@@ -90,6 +90,18 @@ def _run_parser(sub) -> None:
     run.add_argument(
         "--predict-keys", default="", help="with --predict-data: columns copied beside the scores"
     )
+    run.add_argument(
+        "--window",
+        type=int,
+        default=PipelineConfig.window,
+        help="with span-<N> folders in --data: train on the newest this many spans "
+        "(default: %(default)s)",
+    )
+    run.add_argument(
+        "--warm-start",
+        action="store_true",
+        help="start training from the weights of the latest blessed model",
+    )
     add_model_options(run)
     add_beam_options(run)
     run.add_argument("--no-cache", action="store_true", help="re-run every component")
@@ -173,6 +185,8 @@ def _config(args: argparse.Namespace) -> PipelineConfig:
         train_steps=args.train_steps,
         eval_steps=args.eval_steps,
         tune_trials=args.tune,
+        window=args.window,
+        warm_start=args.warm_start,
         predict_data_dir=str(args.predict_data.expanduser().absolute())
         if args.predict_data
         else None,

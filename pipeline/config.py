@@ -21,6 +21,7 @@ from components.csv_files import (
     is_data_file,
     read_layout,
     same_columns,
+    span_dirs,
 )
 from components.hparams import ModelParams
 from pipeline.beam import BeamConfig
@@ -136,6 +137,12 @@ class PipelineConfig:
     train_steps: int = 1000
     eval_steps: int = 150
     tune_trials: int = 0  # > 0: a Tuner searches this many trials before the Trainer
+    # Continuous training: the data directory holds span-<N> folders; ExampleGen reads the newest,
+    # Transform and the Trainer the `window` newest ingested so far.
+    spans: bool = False
+    window: int = 3
+    # The Trainer starts from the weights of the latest blessed model (when its shapes match).
+    warm_start: bool = False
     # CSV files the pushed model scores at the end of the run (BatchInference); None: no scoring.
     predict_data_dir: str | None = None
     predict_keys: tuple[str, ...] = ()
@@ -170,9 +177,17 @@ class PipelineConfig:
             found = Path(self.predict_data_dir)
             if not found.is_dir() or not data_files(found):
                 errs.append(f"--predict-data {found} is not a directory with .csv files")
+        if self.window < 1:
+            errs.append(f"window must be >= 1, got {self.window}")
         if self.tune_trials < 0:
             errs.append(f"tune_trials must be >= 0, got {self.tune_trials}")
         return errs + self.model.errors() + self.thresholds.errors() + self.beam.errors()
+
+    @property
+    def read_dir(self) -> Path:
+        """The folder ExampleGen reads this run: the data directory, or its newest span."""
+        spans = span_dirs(Path(self.data_dir)) if self.spans else {}
+        return list(spans.values())[-1] if spans else Path(self.data_dir)
 
     def _local_errors(self) -> list[str]:
         errs = []
@@ -181,8 +196,8 @@ class PipelineConfig:
             errs.append(f"data directory {data} does not exist")
         elif not data.is_dir():
             errs.append(f"data path {data} is not a directory")
-        elif not (files := data_files(data)):
-            errs.append(f"data directory {data} holds no .csv or .csv.gz file")
+        elif not (files := data_files(self.read_dir)):
+            errs.append(f"data directory {self.read_dir} holds no .csv or .csv.gz file")
         else:
             errs += [e for p in files if (e := file_problem(str(p)))]
             if not errs:
@@ -284,6 +299,7 @@ def local_config(
         )
     layout = OutputLayout(Path(output_dir or default_output_dir()).expanduser().absolute())
     settings.setdefault("code_versions", code_versions())
+    settings.setdefault("spans", bool(span_dirs(Path(data_dir))))
     setup_file = checkout_path("setup.py")
     settings["beam"] = _with_setup_file(
         settings.get("beam") or direct_beam(), str(setup_file) if setup_file else None

@@ -38,6 +38,7 @@ from components.example_gen import CsvExampleGen
 from components.features import CONTRACT
 from components.hparams import CODE_VERSION
 from components.serving_check import ServingCheck
+from components.spans import LatestSpansStrategy
 from components.tuning import Tuner
 from pipeline import nodes
 from pipeline.code_version import NODE_MODULES
@@ -79,11 +80,15 @@ def create_pipeline(
 
     # Reads the CSV files (*.csv, *.csv.gz in any case; a README beside the data is ignored) into
     # tf.Examples, in any common dialect; the contract's column types keep pandas' "5.0" an INT.
+    # With span-<N> folders (continuous training) it reads the newest span only.
+    pattern = csv_files.SPLIT_PATTERN
+    if config.spans:
+        pattern = f"{csv_files.SPAN_FOLDER}/{pattern}"
     example_gen = CsvExampleGen(
         input_base=config.data_dir,
         output_config=_split_config(),
         column_types=CONTRACT.column_types(),
-        split_pattern=csv_files.SPLIT_PATTERN,
+        split_pattern=pattern,
         code_version=code[nodes.EXAMPLE_GEN],
     ).with_id(nodes.EXAMPLE_GEN)
 
@@ -116,10 +121,28 @@ def create_pipeline(
         code_version=code[nodes.DATA_GATE],
     ).with_id(nodes.DATA_GATE)
 
+    # Continuous training: Transform and the Trainer learn from the newest `window` spans, this
+    # run's and those earlier runs ingested (StatisticsGen, the gate and the Evaluator look at
+    # the new span alone).
+    training_examples = example_gen.outputs["examples"]
+    span_window = None
+    if config.spans:
+        span_window = Resolver(
+            strategy_class=LatestSpansStrategy,
+            config={"num_spans": config.window},
+            examples=Channel(
+                type=standard_artifacts.Examples,
+                producer_component_id=nodes.EXAMPLE_GEN,
+                output_key="examples",
+            ),
+        ).with_id(nodes.SPAN_WINDOW)
+        span_window.add_upstream_node(example_gen)
+        training_examples = span_window.outputs["examples"]
+
     # Full-pass feature engineering (means, vocabularies, quantiles) whose graph is exported with
     # the model, so serving applies exactly the training-time transformation.
     transform = Transform(
-        examples=example_gen.outputs["examples"],
+        examples=training_examples,
         schema=schema_gen.outputs["schema"],
         preprocessing_fn=dotted_path(preprocessing.preprocessing_fn),
         # StatisticsGen and the DataGate already check the raw data; Transform's own pre- and
@@ -147,6 +170,14 @@ def create_pipeline(
             code_version=code[nodes.TUNER],
         ).with_id(nodes.TUNER)
 
+    # The latest blessed model is the baseline a new model must not fall behind (and,
+    # with --warm-start, the weights the Trainer starts from).
+    model_resolver = Resolver(
+        strategy_class=LatestBlessedModelStrategy,
+        model=Channel(type=standard_artifacts.Model),
+        model_blessing=Channel(type=standard_artifacts.ModelBlessing),
+    ).with_id(nodes.MODEL_RESOLVER)
+
     # Trains the tf.keras model on transformed examples and exports serving signatures.
     trainer_component = Trainer(
         run_fn=dotted_path(trainer.run_fn),
@@ -157,14 +188,8 @@ def create_pipeline(
         eval_args=trainer_pb2.EvalArgs(num_steps=config.eval_steps),
         custom_config={**config.model.to_dict(), CODE_VERSION: code[nodes.TRAINER]},
         hyperparameters=tuner.outputs["best_hyperparameters"] if tuner else None,
+        base_model=model_resolver.outputs["model"] if config.warm_start else None,
     ).with_id(nodes.TRAINER)
-
-    # The latest blessed model is the baseline a new model must not fall behind.
-    model_resolver = Resolver(
-        strategy_class=LatestBlessedModelStrategy,
-        model=Channel(type=standard_artifacts.Model),
-        model_blessing=Channel(type=standard_artifacts.ModelBlessing),
-    ).with_id(nodes.MODEL_RESOLVER)
 
     # Scores the model on the eval split, overall and per slice, and blesses it only if it meets
     # the thresholds. It reads raw examples: the model's own signatures apply Transform.
@@ -215,6 +240,7 @@ def create_pipeline(
         pipeline_root=config.pipeline_root,
         components=[
             example_gen,
+            *([span_window] if span_window else []),
             statistics_gen,
             schema_gen,
             example_validator,

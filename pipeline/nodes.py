@@ -9,6 +9,7 @@ Kubeflow UI and the progress lines show, so they read as the stage and its role.
 from __future__ import annotations
 
 EXAMPLE_GEN = "CsvExampleGen"
+SPAN_WINDOW = "latest_spans_resolver"
 STATISTICS_GEN = "StatisticsGen"
 SCHEMA_GEN = "ImportSchemaGen"
 EXAMPLE_VALIDATOR = "ExampleValidator"
@@ -26,6 +27,7 @@ BATCH_INFERENCE = "BatchInference"
 # Every node, in the order the factory creates them (OPTIONAL ones only when asked for).
 ALL: tuple[str, ...] = (
     EXAMPLE_GEN,
+    SPAN_WINDOW,
     STATISTICS_GEN,
     SCHEMA_GEN,
     EXAMPLE_VALIDATOR,
@@ -40,6 +42,6 @@ ALL: tuple[str, ...] = (
     PUSHER,
     BATCH_INFERENCE,
 )
-RESOLVERS: tuple[str, ...] = (STATISTICS_RESOLVER, MODEL_RESOLVER)
-# Nodes only some runs have (`run --tune`, `run --predict-data`).
-OPTIONAL: tuple[str, ...] = (TUNER, BATCH_INFERENCE)
+RESOLVERS: tuple[str, ...] = (SPAN_WINDOW, STATISTICS_RESOLVER, MODEL_RESOLVER)
+# Nodes only some runs have (span folders, `run --tune`, `run --predict-data`).
+OPTIONAL: tuple[str, ...] = (SPAN_WINDOW, TUNER, BATCH_INFERENCE)

@@ -68,6 +68,11 @@ def _execute_locked(config: PipelineConfig, verbose: bool) -> int:
         flush=True,
     )
     print(f"Logs: {log_file}", flush=True)
+    from pipeline.local.spans import no_new_span
+
+    if nothing_new := no_new_span(config):
+        print(nothing_new)
+        return 0
     progress = Progress(config.metadata_path, total=0)
     logging.getLogger().addHandler(progress)
     failure = None

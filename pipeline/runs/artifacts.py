@@ -174,3 +174,15 @@ def describe_tuning(found: dict) -> str:
         f"best of {len(found['trials'])} trials ({found['objective']} {best['value']:.4f}, "
         f"trial {best['number']}): {values}"
     )
+
+
+def spans(outcome: RunOutcome) -> tuple[int, list[int]] | None:
+    """(the span ExampleGen read, the spans Transform learnt from), for span folders; None
+    otherwise."""
+    example_gen = outcome.nodes.get(nodes.EXAMPLE_GEN)
+    read = example_gen.output("Examples") if example_gen else None
+    if read is None or "span" not in read.properties:
+        return None
+    transform = outcome.nodes.get(nodes.TRANSFORM)
+    window = transform.inputs.get("examples", []) if transform else []
+    return int(read.properties["span"]), sorted(int(a.properties.get("span", 0)) for a in window)

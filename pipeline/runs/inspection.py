@@ -162,6 +162,8 @@ def _why(model: ModelInfo, version_dir: str) -> list[str]:
             f" ({t['model_api']} model, {t['training_loop']} loop, "
             f"{t['strategy']} strategy, {t['train_steps']} steps)"
         )
+    if model.training and model.training.get("warm_start"):
+        why.append(f"warm-started {model.training['warm_start']}")
     if model.tuning:
         why.append(f"tuned first: {artifacts.describe_tuning(model.tuning)}")
     push = model.push_to(version_dir)

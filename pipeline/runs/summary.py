@@ -145,6 +145,12 @@ def describe_run(config: PipelineConfig) -> tuple[str, bool]:
         f"Run      {outcome.run_id}, {outcome.seconds:.0f} s in components",
         f"Data     {data}; anomalies: {problems or 'none'}",
     ]
+    if spans := artifacts.spans(outcome):
+        new, window = spans
+        trained = ", ".join(str(s) for s in window)
+        lines.append(
+            f"Spans    read span {new}; trained on span{'s' if len(window) > 1 else ''} {trained}"
+        )
     tuned = artifacts.tuning(outcome)
     if tuned:
         lines.append(f"Tuning   {artifacts.describe_tuning(tuned)}")

@@ -75,7 +75,7 @@ def test_every_node_takes_its_id_from_the_one_list(built):
 def test_options_add_a_tuner_before_the_trainer_and_scoring_after_the_push(built):
     config, _ = built
     tuned = create_pipeline(replace(config, tune_trials=4, predict_data_dir="/data/new"))
-    assert sorted(c.id for c in tuned.components) == sorted(n.ALL)
+    assert sorted(c.id for c in tuned.components) == sorted(set(n.ALL) - {n.SPAN_WINDOW})
     edges = {(up.id, c.id) for c in tuned.components for up in c.upstream_nodes}
     assert edges == EXPECTED_EDGES | {
         (n.TRANSFORM, n.TUNER),
@@ -202,3 +202,24 @@ def test_trainer_options_from_either_cli_reach_the_trainer_custom_config(tmp_pat
             "custom",
             "mirrored",
         )
+
+
+def test_span_folders_add_a_window_before_transform_and_warm_start_feeds_the_trainer(built):
+    config, _ = built
+    spans = create_pipeline(replace(config, spans=True, window=2, warm_start=True))
+    by_id = {c.id: c for c in spans.components}
+    example_gen = by_id[n.EXAMPLE_GEN]
+    assert "span-{SPAN}/" in example_gen.exec_properties["input_config"]
+    window = by_id[n.SPAN_WINDOW]
+    assert window.exec_properties["source_uri"] == {"num_spans": 2}  # TFX's key for the config
+    assert {up.id for up in window.upstream_nodes} == {n.EXAMPLE_GEN}
+    # Transform learns from the window; statistics, the gate and the Evaluator see the new span.
+    assert {up.id for up in by_id[n.TRANSFORM].upstream_nodes} == {
+        n.SPAN_WINDOW,
+        n.SCHEMA_GEN,
+        n.DATA_GATE,
+    }
+    assert n.EXAMPLE_GEN in {up.id for up in by_id[n.EVALUATOR].upstream_nodes}
+    assert n.MODEL_RESOLVER in {up.id for up in by_id[n.TRAINER].upstream_nodes}
+    plain = {c.id: c for c in create_pipeline(config).components}
+    assert n.MODEL_RESOLVER not in {up.id for up in plain[n.TRAINER].upstream_nodes}
