@@ -69,8 +69,9 @@ def create_pipeline(
 ) -> Pipeline:
     """The TFX pipeline `config` describes: CsvExampleGen -> StatisticsGen -> ImportSchemaGen ->
     ExampleValidator -> DataGate -> Transform -> Trainer -> Evaluator, ServingCheck -> Pusher,
-    with the two
-    baselines (validated statistics, blessed model) resolved from earlier runs.
+    with the two baselines (validated statistics, blessed model) resolved from earlier runs; and
+    as `config` asks, a span window before Transform, a Tuner before the Trainer, batch scoring
+    after the Pusher.
 
     `metadata_connection_config` is the local runner's store (Kubeflow brings its own). Pure:
     builds objects only, so it can be unit-tested for ids and edges without running anything.
