@@ -44,6 +44,7 @@ class ModelInfo:
     trained_in_run: str
     training: dict | None = None  # training.json: options, replicas, final metrics
     tuning: dict | None = None  # the Tuner's trials and best values, when the run tuned
+    spans: list[int] | None = None  # the spans it learnt from, when the data comes in spans
     evaluations: list[EvaluationInfo] = field(default_factory=list)  # one per Evaluator run
     serving_checks: list[ServingCheckInfo] = field(default_factory=list)
     pushes: list[PushInfo] = field(default_factory=list)
@@ -95,8 +96,13 @@ def _models(runs: list[RunOutcome]) -> dict[int, ModelInfo]:
         trainer = run.nodes.get(nodes.TRAINER)
         model = trainer.output("Model") if trainer else None
         if model is not None and model.id not in models:
+            spans = artifacts.spans(run)
             models[model.id] = ModelInfo(
-                model.uri, run.run_id, artifacts.training_record(run), artifacts.tuning(run)
+                model.uri,
+                run.run_id,
+                artifacts.training_record(run),
+                artifacts.tuning(run),
+                spans[1] if spans else None,
             )
         evaluator = run.nodes.get(nodes.EVALUATOR)
         if evaluator and evaluator.state == "COMPLETE" and run.evaluation_uri:
@@ -161,6 +167,11 @@ def _why(model: ModelInfo, version_dir: str) -> list[str]:
         why[0] += (
             f" ({t['model_api']} model, {t['training_loop']} loop, "
             f"{t['strategy']} strategy, {t['train_steps']} steps)"
+        )
+    if model.spans:
+        why.append(
+            f"trained on span{'s' if len(model.spans) > 1 else ''} "
+            + ", ".join(map(str, model.spans))
         )
     if model.training and model.training.get("warm_start"):
         why.append(f"warm-started {model.training['warm_start']}")

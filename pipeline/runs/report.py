@@ -233,6 +233,17 @@ def _param(value: object) -> str:
     return f"{value:.3g}" if isinstance(value, float) else str(value)
 
 
+def _spans_line(outcome: RunOutcome) -> str:
+    found = artifacts.spans(outcome)
+    if found is None:
+        return ""
+    new, window = found
+    return (
+        f"<p>Continuous training: this run read span {new}; the model learnt from spans "
+        f"{', '.join(map(str, window))}.</p>"
+    )
+
+
 def _tuning_section(outcome: RunOutcome) -> str:
     found = artifacts.tuning(outcome)
     if found is None:
@@ -363,6 +374,7 @@ def render(outcome: RunOutcome) -> str:
         f"<title>Run {_esc(outcome.run_id)}</title><style>{CSS}</style></head><body>"
         f"<h1>Pipeline run {_esc(outcome.run_id)}</h1>"
         f"<p>Status: {status}, {outcome.seconds:.0f} s. Result: {result}.</p>"
+        + _spans_line(outcome)
         + _lineage_section(outcome)
         + _data_section(outcome)
         + _anomalies_section(outcome)

@@ -82,3 +82,29 @@ def test_a_run_with_no_new_span_does_nothing_and_says_so(span_runs):
     assert "No new span: span 3 (the same files) was read by run " in last.stdout
     assert "nothing to train or push" in last.stdout
     assert "Run      " not in last.stdout
+
+
+def test_inspect_and_the_report_name_the_spans_each_model_learnt_from(span_runs):
+    import json
+    import subprocess
+    import sys
+
+    from tests.helpers import REPO_ROOT
+
+    output, _ = span_runs
+
+    def cli(*args):
+        proc = subprocess.run(
+            [sys.executable, "-m", "pipeline", *args, "--output", str(output)],
+            cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout
+
+    found = json.loads(cli("inspect", "--json"))
+    assert [m["spans"] for m in found["models"]] == [[1], [1, 2], [2, 3]]
+    serving = found["serving"]["model"]
+    assert f"trained on span{'s' if len(serving['spans']) > 1 else ''} " in cli("inspect")
+    report = cli("report").strip().removeprefix("Report: ")
+    with open(report) as page:
+        assert "this run read span 3; the model learnt from spans 2, 3" in page.read()
