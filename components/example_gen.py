@@ -190,7 +190,9 @@ class Executor(BaseExampleGenExecutor):
         return _CsvToExample
 
 
-def _custom_config(column_types: dict[str, str], code_version: str) -> example_gen_pb2.CustomConfig:
+def _custom_config(
+    column_types: dict[str, str], code_version: str = ""
+) -> example_gen_pb2.CustomConfig:
     struct = struct_pb2.Struct()
     struct["column_types"] = json.dumps(column_types, sort_keys=True)
     struct[CODE_VERSION] = code_version  # keys the cache only (pipeline/code_version.py)
