@@ -181,7 +181,11 @@ def spans(outcome: RunOutcome) -> tuple[int, list[int]] | None:
     otherwise."""
     example_gen = outcome.nodes.get(nodes.EXAMPLE_GEN)
     read = example_gen.output("Examples") if example_gen else None
-    if read is None or "span" not in read.properties:
+    # TFX gives every Examples a span (0 without span folders); the pattern it resolved tells:
+    # "span-3/*.csv" when the data comes in span folders.
+    config = json.loads(str(example_gen.properties.get("input_config") or "{}")) if read else {}
+    patterns = [split.get("pattern", "") for split in config.get("splits", [])]
+    if not any(re.match(r"span-\d+/", p) for p in patterns):
         return None
     transform = outcome.nodes.get(nodes.TRANSFORM)
     window = transform.inputs.get("examples", []) if transform else []

@@ -55,6 +55,7 @@ def test_first_run_prints_a_start_and_an_end_line_per_component_and_a_short_summ
     auc = artifacts.evaluation(outcome.evaluation_uri).overall["auc"]
     assert f"auc {auc:.4f} (needs >= 0.85)" in proc.stdout
     assert f"pushed to {outcome.pushed_to}" in proc.stdout
+    assert "Spans " not in proc.stdout  # one folder of CSV files, no span folders
 
 
 def test_cached_run_shows_cached_components(runs):
