@@ -124,15 +124,22 @@ def _scored_line(scored: tuple[Key, list]) -> str:
 
 
 class ScoreCsv(beam.PTransform):
-    """CSV files -> CSV lines: file, row, key cells, probabilities (see `output_header`)."""
+    """CSV files -> one CSV file at `target` (a local path or a URI): a header, then a line per
+    input row: file, row, key cells, probabilities (see `output_header`)."""
 
     def __init__(
-        self, files: Sequence[str], model_dir: str, keys: Sequence[str], contract=CONTRACT
+        self,
+        files: Sequence[str],
+        model_dir: str,
+        keys: Sequence[str],
+        target: str,
+        contract=CONTRACT,
     ):
         super().__init__()
         self._files = list(files)
         self._model_dir = model_dir
         self._keys = list(keys)
+        self._target = target
         self._contract = contract
 
     def expand(self, pipeline):
@@ -143,4 +150,18 @@ class ScoreCsv(beam.PTransform):
             | "ToRequests" >> beam.ParDo(_ToRequests(self._keys, self._contract))
             | "RunInference" >> RunInference(handler)
             | "ToCsv" >> beam.Map(_scored_line)
+            | "Write"
+            >> beam.io.WriteToText(
+                self._target,
+                shard_name_template="",
+                header=csv_line(output_header(self._contract, self._keys)),
+            )
         )
+
+
+def written_rows(target: str) -> int:
+    """Lines below the header of a scores file ScoreCsv wrote."""
+    from apache_beam.io.filesystems import FileSystems
+
+    with FileSystems.open(target) as written:
+        return sum(1 for _ in written) - 1

@@ -33,7 +33,7 @@ def BatchInference(
 ) -> None:
     from tfx.dsl.io import fileio
 
-    from components.batch_inference import ScoreCsv, csv_line, output_header
+    from components.batch_inference import ScoreCsv, written_rows
     from components.csv_files import is_data_file
     from components.features import CONTRACT
 
@@ -46,13 +46,6 @@ def BatchInference(
     columns = [k for k in keys.split(",") if k]
     target = os.path.join(scores.uri, SCORES_FILE)
     with beam_pipeline as p:
-        _ = (
-            p
-            | ScoreCsv(files, model_dir, columns, CONTRACT)
-            | beam.io.WriteToText(
-                target, shard_name_template="", header=csv_line(output_header(CONTRACT, columns))
-            )
-        )
-    with fileio.open(target) as written:
-        scores.set_int_custom_property("rows", sum(1 for _ in written) - 1)
+        _ = p | ScoreCsv(files, model_dir, columns, target, CONTRACT)
+    scores.set_int_custom_property("rows", written_rows(target))
     scores.set_string_custom_property("model", model_dir)

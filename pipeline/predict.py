@@ -105,7 +105,7 @@ def predict(
     import apache_beam as beam_sdk
     from apache_beam.options.pipeline_options import PipelineOptions
 
-    from components.batch_inference import ScoreCsv, csv_line, output_header
+    from components.batch_inference import ScoreCsv, written_rows
     from components.features import CONTRACT
 
     _quiet_tf_teardown()
@@ -114,18 +114,10 @@ def predict(
     shutil.rmtree(staging, ignore_errors=True)
     started = time.monotonic()
     try:
+        target = str(staging / "scores")
         with beam_sdk.Pipeline(options=PipelineOptions(beam.args())) as p:
-            _ = (
-                p
-                | ScoreCsv([str(f) for f in files], str(model), keys, CONTRACT)
-                | beam_sdk.io.WriteToText(
-                    str(staging / "scores"),
-                    shard_name_template="",
-                    header=csv_line(output_header(CONTRACT, keys)),
-                )
-            )
-        with open(staging / "scores") as written:
-            rows = sum(1 for _ in written) - 1
+            _ = p | ScoreCsv([str(f) for f in files], str(model), keys, target, CONTRACT)
+        rows = written_rows(target)
         (staging / "scores").replace(output)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
