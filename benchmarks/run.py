@@ -279,6 +279,9 @@ def main() -> None:
     )
     parser.add_argument("--work", type=Path, help="where data and outputs go (default: a temp dir)")
     parser.add_argument("--no-docs", action="store_true", help="print only; leave docs/ alone")
+    parser.add_argument(
+        "--worker-memory-mb", type=int, help="memory per cluster worker, when the bench starts it"
+    )
     args = parser.parse_args()
     sizes = args.sizes.split(",")
     unknown = set(sizes) - set(SIZES)
@@ -293,7 +296,7 @@ def main() -> None:
     started: list[str] = []
     try:
         for runner in (r for r in runners if r != "direct"):
-            if local.start(runner)[1]:
+            if local.start(runner, worker_memory_mb=args.worker_memory_mb)[1]:
                 started.append(runner)
         measures = _measure_all(sizes, runners, work)
     finally:
@@ -306,24 +309,33 @@ def main() -> None:
         print(f"\nWrote {write_docs(measures, notes)}")
 
 
+def _progress(what: str, measure: Measure) -> None:
+    # Printed as each run ends, so that a long benchmark stopped half way keeps its figures.
+    print(
+        f"  {what:<9} {measure.wall_s:7.1f} s  {measure.peak_rss_gb:5.2f} GB"
+        + ("" if measure.ok else "  FAILED"),
+        flush=True,
+    )
+
+
 def _measure_all(sizes: list[str], runners: list[str], work: Path) -> list[Measure]:
     measures: list[Measure] = []
     for size in sizes:
         data, rows = _data(size, work)
         print(f"{size}: {rows:,} rows in {data}", flush=True)
         measures.append(floor(size, data, rows))
-        print(f"  floor     {measures[-1].wall_s:7.1f} s", flush=True)
+        _progress("floor", measures[-1])
         output = work / f"out-{size}"
         if "direct" in runners:
             measures.append(pipeline("pipeline", size, data, rows, output))
-            print(f"  pipeline  {measures[-1].wall_s:7.1f} s", flush=True)
+            _progress("pipeline", measures[-1])
         if "direct" in runners and size == "sample":
             measures.append(pipeline("cached re-run", size, data, rows, output))
-            print(f"  cached    {measures[-1].wall_s:7.1f} s", flush=True)
+            _progress("cached", measures[-1])
         for runner in (r for r in runners if r != "direct"):
             output = work / f"out-{size}-{runner}"
             measures.append(pipeline(f"pipeline on {runner}", size, data, rows, output, runner))
-            print(f"  {runner:<9} {measures[-1].wall_s:7.1f} s", flush=True)
+            _progress(runner, measures[-1])
     return measures
 
 

@@ -27,6 +27,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("command", choices=("start", "stop", "status"))
     parser.add_argument("--runner", choices=sorted(PROFILES), default="flink")
+    parser.add_argument(
+        "--worker-memory-mb",
+        type=int,
+        help="memory per TaskManager or Spark worker (default: the profile's, 3072)",
+    )
     return parser
 
 
@@ -38,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "start":
             began = time.monotonic()
-            started, new = local.start(args.runner)
+            started, new = local.start(args.runner, worker_memory_mb=args.worker_memory_mb)
             verb = f"started in {time.monotonic() - began:.0f} s" if new else "already running"
             print(
                 f"{args.runner} cluster {verb}: "

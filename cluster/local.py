@@ -4,6 +4,7 @@ EXTERNAL environment: the cluster's workers hand Python work to it, no Docker ne
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import time
@@ -232,10 +233,17 @@ def _worker_pool(profile: ClusterProfile, layout: Layout) -> Recorded:
     return pool
 
 
-def start(runner: str, root: Path | None = None) -> tuple[list[Recorded], bool]:
+def start(
+    runner: str, root: Path | None = None, worker_memory_mb: int | None = None
+) -> tuple[list[Recorded], bool]:
     """Starts the cluster unless it already runs; returns its processes and whether this call
-    started them. Any failure stops what was started and is a one-line error."""
+    started them. Any failure stops what was started and is a one-line error.
+    `worker_memory_mb` overrides the profile's memory per TaskManager or Spark worker."""
     profile = PROFILES[runner]
+    if worker_memory_mb is not None:
+        if worker_memory_mb < 1024:
+            raise ConfigError(f"worker memory {worker_memory_mb} MB is below 1024 MB")
+        profile = dataclasses.replace(profile, worker_memory_mb=worker_memory_mb)
     layout = Layout(root or home(), runner)
     alive = running(profile, layout.root)
     recorded, _ = processes.load(layout.state)

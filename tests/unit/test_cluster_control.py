@@ -138,3 +138,9 @@ def test_flink_configuration_fails_jobs_instead_of_hanging_them(tmp_path):
     assert settings["cluster.uncaught-exception-handling"] == "FAIL"
     assert settings["taskmanager.memory.task.off-heap.size"] == "512m"
     assert settings["rest.port"] == str(FLINK.ui_port)
+
+
+def test_worker_memory_below_a_gigabyte_is_refused_before_anything_starts(tmp_path):
+    with pytest.raises(ConfigError, match="worker memory 512 MB is below 1024 MB"):
+        local.start("flink", tmp_path, worker_memory_mb=512)
+    assert not (tmp_path / "run").exists()
