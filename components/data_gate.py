@@ -115,8 +115,18 @@ def DataGate(
     validated_statistics: OutputArtifact[ValidatedStatistics],
     baseline_statistics: InputArtifact[ValidatedStatistics] = None,  # optional: TFX's form
     code_version: Parameter[str] = "",  # keys the cache only (pipeline/code_version.py)
+    # --target kfp: no resolver task feeds `baseline_statistics`; this pipeline's newest in the
+    # cluster's ML Metadata is the baseline (components/metadata_baselines.py).
+    baseline_from_pipeline: Parameter[str] = "",
 ) -> None:
     from tensorflow_metadata.proto.v0 import schema_pb2
+
+    if baseline_statistics is None and baseline_from_pipeline:
+        from components import metadata_baselines
+
+        baseline_statistics = metadata_baselines.latest_validated_statistics(
+            metadata_baselines.connect(), baseline_from_pipeline, ValidatedStatistics
+        )
 
     # The same problem in several splits is reported once, naming the splits.
     splits_by_problem: dict = {}

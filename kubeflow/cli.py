@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from kubeflow.targets import TARGETS
 from pipeline.config import PipelineConfig, kubeflow_config
 from pipeline.errors import ConfigError, SubmitError
 from pipeline.options import (
@@ -17,8 +18,10 @@ from pipeline.options import (
 )
 
 EXAMPLES = """examples:
-  python -m kubeflow compile --output pipeline.json \\
+  python -m kubeflow compile --target vertex --output pipeline.json \\
       --image europe-docker.pkg.dev/my-project/tfx/taxi:1.0 --pipeline-root gs://my-bucket/taxi
+  python -m kubeflow compile --target kfp --output pipeline.yaml \\
+      --image registry.example.com/tfx/taxi:1.0 --pipeline-root minio://mlpipeline/taxi
   python -m kubeflow compile --output pipeline.yaml --image IMAGE --pipeline-root gs://b/root \\
       --beam-runner dataflow --project my-project --region europe-west4 \\
       --temp-location gs://b/tmp
@@ -47,6 +50,13 @@ def _parser() -> argparse.ArgumentParser:
         required=True,
         help="spec file: JSON (a PipelineJob), or YAML when it ends in .yaml",
     )
+    c.add_argument(
+        "--target",
+        choices=sorted(TARGETS),
+        default="vertex",
+        help="vertex: Vertex AI Pipelines (TFX's resolvers); kfp: open-source Kubeflow Pipelines"
+        " 2.x (spec 2.1, baselines looked up in its ML Metadata). Default: vertex",
+    )
     c.add_argument("--image", help="the pipeline image every step runs in (kubeflow/Dockerfile)")
     c.add_argument("--pipeline-root", help="object-storage URI for artifacts, e.g. gs://b/root")
     c.add_argument("--data", help="CSV directory URI (default: the sample baked into the image)")
@@ -74,6 +84,7 @@ def _compile(args) -> int:
         raise ConfigError("--image is required: the container image every step runs in")
     if not args.pipeline_root:
         raise ConfigError("--pipeline-root is required, e.g. gs://bucket/path")
+    target = TARGETS[args.target]
     settings = {k: v for k, v in (("data_dir", args.data), ("serving_dir", args.serving_dir)) if v}
     config = kubeflow_config(
         pipeline_root=args.pipeline_root,
@@ -82,6 +93,7 @@ def _compile(args) -> int:
         train_steps=args.train_steps,
         eval_steps=args.eval_steps,
         model=model_params(args),
+        baselines=target.baselines,
         **settings,
     ).validate()
     tf_environment()
@@ -94,9 +106,12 @@ def _compile(args) -> int:
 
     # TensorFlow's C++ start-up lines go to the log, not the console.
     with native_stderr_to(command_log(args.output.parent, "compile")):
-        job = compile_spec(config)
+        job = compile_spec(config, target)
     write_spec(job, args.output)
-    print(f"Wrote {args.output} (image {config.image}, pipeline root {config.pipeline_root})")
+    print(
+        f"Wrote {args.output} for {target.backend} (--target {target.name}; image"
+        f" {config.image}, pipeline root {config.pipeline_root})"
+    )
     return 0
 
 

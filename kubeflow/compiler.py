@@ -6,17 +6,23 @@ import json
 import tempfile
 from pathlib import Path
 
+from kubeflow.targets import Target
 from pipeline.config import PipelineConfig
 
 
-def compile_spec(config: PipelineConfig) -> dict:
-    """Returns the compiled PipelineJob as a dict: `pipelineSpec` plus `runtimeConfig`."""
+def compile_spec(config: PipelineConfig, target: Target) -> dict:
+    """Returns the compiled PipelineJob as a dict: `pipelineSpec` plus `runtimeConfig`.
+    `config.baselines` must be the target's."""
     from tfx.orchestration.kubeflow.v2 import kubeflow_v2_dag_runner as v2
 
     from pipeline.factory import create_pipeline
 
+    if config.baselines != target.baselines:
+        raise ValueError(f"--target {target.name} needs baselines {target.baselines!r}")
     runner_config = v2.KubeflowV2DagRunnerConfig(
-        display_name=config.pipeline_name, default_image=config.image
+        display_name=config.pipeline_name,
+        default_image=config.image,
+        use_pipeline_spec_2_1=target.pipeline_spec_2_1,
     )
     with tempfile.TemporaryDirectory() as tmp:
         v2.KubeflowV2DagRunner(

@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 
 from kubeflow.spec_io import read_spec
+from kubeflow.targets import KFP, VERTEX, check_target
 from pipeline.errors import SubmitError
 
 
@@ -23,6 +24,7 @@ def submit_kfp(host: str, spec_file: Path, experiment: str, run_name: str | None
     import kfp
 
     spec, root = read_spec(spec_file)
+    check_target(spec, KFP)
     # kfp warns on every client that it needs a v2 backend; the healthz call below checks that.
     warnings.filterwarnings("ignore", category=FutureWarning, module="kfp")
     try:
@@ -56,6 +58,7 @@ def submit_vertex(
     from google.auth import exceptions as auth_exceptions
 
     spec, root = read_spec(spec_file)
+    check_target(spec, VERTEX)
     try:
         credentials, _ = google.auth.default()
     except auth_exceptions.DefaultCredentialsError as exc:

@@ -120,6 +120,9 @@ class Thresholds:
         return errs
 
 
+BASELINES = ("resolver", "metadata")
+
+
 @dataclass(frozen=True)
 class PipelineConfig:
     data_dir: str
@@ -148,6 +151,10 @@ class PipelineConfig:
     predict_keys: tuple[str, ...] = ()
     # {node id: digest of the code it runs} (pipeline/code_version.py): an edit re-runs the node.
     code_versions: dict[str, str] = field(default_factory=dict)
+    # Where the baselines (validated statistics, blessed model) come from: TFX's resolver nodes
+    # ("resolver": local, Vertex), or a look-up in the cluster's ML Metadata by the DataGate and
+    # the Evaluator themselves ("metadata": open-source KFP, which runs no resolver tasks).
+    baselines: str = "resolver"
     model: ModelParams = field(default_factory=ModelParams)
     thresholds: Thresholds = field(default_factory=Thresholds)
     beam: BeamConfig = field(default_factory=BeamConfig)
@@ -181,6 +188,13 @@ class PipelineConfig:
             errs.append(f"window must be >= 1, got {self.window}")
         if self.tune_trials < 0:
             errs.append(f"tune_trials must be >= 0, got {self.tune_trials}")
+        if self.baselines not in BASELINES:
+            errs.append(f"baselines must be one of {', '.join(BASELINES)}, got {self.baselines!r}")
+        elif self.baselines == "metadata" and (self.is_local or self.spans or self.warm_start):
+            errs.append(
+                "baselines from the cluster's metadata are for Kubeflow without span windows or"
+                " warm starts, which need TFX's resolvers (compile with --target vertex)"
+            )
         return errs + self.model.errors() + self.thresholds.errors() + self.beam.errors()
 
     @property

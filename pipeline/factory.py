@@ -32,6 +32,7 @@ from tfx.types import Channel, standard_artifacts
 
 from components import csv_files, preprocessing, trainer
 from components import pusher as atomic_pusher
+from components.baseline_evaluator import MetadataBaselineEvaluator
 from components.batch_step import BatchInference
 from components.data_gate import DataGate, ValidatedStatistics
 from components.example_gen import CsvExampleGen
@@ -69,7 +70,9 @@ def create_pipeline(
 ) -> Pipeline:
     """The TFX pipeline `config` describes: CsvExampleGen -> StatisticsGen -> ImportSchemaGen ->
     ExampleValidator -> DataGate -> Transform -> Trainer -> Evaluator, ServingCheck -> Pusher,
-    with the two baselines (validated statistics, blessed model) resolved from earlier runs; and
+    with the two baselines (validated statistics, blessed model) of earlier runs, found by TFX's
+    resolver nodes or, with `config.baselines == "metadata"` (open-source KFP), by the DataGate
+    and the Evaluator in the cluster's ML Metadata; and
     as `config` asks, a span window before Transform, a Tuner before the Trainer, batch scoring
     after the Pusher.
 
@@ -107,19 +110,27 @@ def create_pipeline(
     ).with_id(nodes.EXAMPLE_VALIDATOR)
 
     # The statistics of the last run whose data passed the gate: the drift baseline. Empty on the
-    # first run, when only the schema is checked.
-    statistics_resolver = Resolver(
-        strategy_class=LatestArtifactStrategy,
-        statistics=Channel(type=ValidatedStatistics),
-    ).with_id(nodes.STATISTICS_RESOLVER)
+    # first run, when only the schema is checked. With baselines from metadata (open-source KFP)
+    # the DataGate looks them up itself.
+    from_metadata = config.baselines == "metadata"
+    statistics_resolver = None
+    if not from_metadata:
+        statistics_resolver = Resolver(
+            strategy_class=LatestArtifactStrategy,
+            statistics=Channel(type=ValidatedStatistics),
+        ).with_id(nodes.STATISTICS_RESOLVER)
 
     # Fails the run on any anomaly or drift, so that nothing downstream trains on bad data.
     data_gate = DataGate(
         anomalies=example_validator.outputs["anomalies"],
         statistics=statistics_gen.outputs["statistics"],
         schema=schema_gen.outputs["schema"],
-        baseline_statistics=statistics_resolver.outputs["statistics"],
         code_version=code[nodes.DATA_GATE],
+        **(
+            {"baseline_from_pipeline": config.pipeline_name}
+            if from_metadata
+            else {"baseline_statistics": statistics_resolver.outputs["statistics"]}
+        ),
     ).with_id(nodes.DATA_GATE)
 
     # Continuous training: Transform and the Trainer learn from the newest `window` spans, this
@@ -173,11 +184,13 @@ def create_pipeline(
 
     # The latest blessed model is the baseline a new model must not fall behind (and,
     # with --warm-start, the weights the Trainer starts from).
-    model_resolver = Resolver(
-        strategy_class=LatestBlessedModelStrategy,
-        model=Channel(type=standard_artifacts.Model),
-        model_blessing=Channel(type=standard_artifacts.ModelBlessing),
-    ).with_id(nodes.MODEL_RESOLVER)
+    model_resolver = None
+    if not from_metadata:
+        model_resolver = Resolver(
+            strategy_class=LatestBlessedModelStrategy,
+            model=Channel(type=standard_artifacts.Model),
+            model_blessing=Channel(type=standard_artifacts.ModelBlessing),
+        ).with_id(nodes.MODEL_RESOLVER)
 
     # Trains the tf.keras model on transformed examples and exports serving signatures.
     trainer_component = Trainer(
@@ -194,12 +207,19 @@ def create_pipeline(
 
     # Scores the model on the eval split, overall and per slice, and blesses it only if it meets
     # the thresholds. It reads raw examples: the model's own signatures apply Transform.
-    evaluator = Evaluator(
-        examples=example_gen.outputs["examples"],
-        model=trainer_component.outputs["model"],
-        baseline_model=model_resolver.outputs["model"],
-        eval_config=eval_config(config.thresholds),
-    ).with_id(nodes.EVALUATOR)
+    evaluation_inputs = {
+        "examples": example_gen.outputs["examples"],
+        "model": trainer_component.outputs["model"],
+        "eval_config": eval_config(config.thresholds),
+    }
+    if from_metadata:
+        evaluator = MetadataBaselineEvaluator(
+            baseline_from_pipeline=config.pipeline_name, **evaluation_inputs
+        ).with_id(nodes.EVALUATOR)
+    else:
+        evaluator = Evaluator(
+            baseline_model=model_resolver.outputs["model"], **evaluation_inputs
+        ).with_id(nodes.EVALUATOR)
 
     # What TFX's InfraValidator does with TF Serving in Docker: loads the model in a process with
     # TensorFlow alone, sends it real and malformed requests, times it, and adds TF Serving's
@@ -245,12 +265,12 @@ def create_pipeline(
             statistics_gen,
             schema_gen,
             example_validator,
-            statistics_resolver,
+            *([statistics_resolver] if statistics_resolver else []),
             data_gate,
             transform,
             *([tuner] if tuner else []),
             trainer_component,
-            model_resolver,
+            *([model_resolver] if model_resolver else []),
             evaluator,
             serving_check,
             pusher,

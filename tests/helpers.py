@@ -3,6 +3,7 @@ writers, and the pipeline's CLI as a subprocess. Fixtures live in `conftest.py`.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -129,3 +130,19 @@ def run_pipeline(data, output, *extra, **steps):
         text=True,
         timeout=900,
     )
+
+
+def require_tool(name: str, needed_for: str) -> str:
+    """The path of the command `name`. Missing, it skips the test on a developer machine and
+    fails it in CI (`.ci/run` sets CI), where every tool the tests need is installed."""
+    import shutil
+
+    import pytest
+
+    found = shutil.which(name)
+    if found:
+        return found
+    message = f"`{name}` is not installed; it is needed for {needed_for}"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)

@@ -10,27 +10,32 @@ IMAGE = "europe-docker.pkg.dev/example-project/tfx/taxi:1.0"
 PIPELINE_ROOT = "gs://example-bucket/taxi"
 
 
-@pytest.fixture(scope="session")
-def compiled(tmp_path_factory):
+def compile_with_cli(out, *extra) -> tuple[dict, subprocess.CompletedProcess]:
     """The spec as a user compiles it: `python -m kubeflow compile ...` in a subprocess."""
-    out = tmp_path_factory.mktemp("spec") / "pipeline.json"
     proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "kubeflow",
-            "compile",
-            "--output",
-            str(out),
-            "--image",
-            IMAGE,
-            "--pipeline-root",
-            PIPELINE_ROOT,
-        ],
+        [sys.executable, "-m", "kubeflow", "compile", "--output", str(out), *extra],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
         timeout=600,
     )
     assert proc.returncode == 0, proc.stderr
-    return out, json.loads(out.read_text()), proc
+    return json.loads(out.read_text()), proc
+
+
+@pytest.fixture(scope="session")
+def compiled(tmp_path_factory):
+    """The default (Vertex) spec: (path, PipelineJob, process)."""
+    out = tmp_path_factory.mktemp("spec") / "pipeline.json"
+    job, proc = compile_with_cli(out, "--image", IMAGE, "--pipeline-root", PIPELINE_ROOT)
+    return out, job, proc
+
+
+@pytest.fixture(scope="session")
+def compiled_kfp(tmp_path_factory):
+    """The spec for open-source KFP: (path, PipelineJob, process)."""
+    out = tmp_path_factory.mktemp("spec-kfp") / "pipeline.json"
+    job, proc = compile_with_cli(
+        out, "--target", "kfp", "--image", IMAGE, "--pipeline-root", "minio://mlpipeline/taxi"
+    )
+    return out, job, proc

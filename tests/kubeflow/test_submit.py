@@ -1,5 +1,6 @@
 """Submission fails in one clear line when the endpoint or the credentials are not there."""
 
+import copy
 import os
 import socket
 import subprocess
@@ -46,6 +47,16 @@ def spec(tmp_path):
     return path
 
 
+@pytest.fixture
+def vertex_spec(tmp_path):
+    """With a resolver task, as only `--target vertex` compiles."""
+    job = copy.deepcopy(MINIMAL_JOB)
+    job["pipelineSpec"]["deploymentSpec"]["executors"]["r"] = {"resolver": {}}
+    path = tmp_path / "vertex.json"
+    write_spec(job, path)
+    return path
+
+
 def test_unreachable_kfp_host_is_one_line_and_nonzero(spec):
     host = f"http://127.0.0.1:{_closed_port()}"
     proc = _submit("--host", host, "--spec", str(spec))
@@ -54,7 +65,7 @@ def test_unreachable_kfp_host_is_one_line_and_nonzero(spec):
     assert proc.stderr.startswith(f"error: cannot reach Kubeflow Pipelines at {host}")
 
 
-def test_vertex_without_credentials_is_one_line_and_nonzero(spec, tmp_path):
+def test_vertex_without_credentials_is_one_line_and_nonzero(vertex_spec, tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "GOOGLE_APPLICATION_CREDENTIALS"}
     # No ADC file in HOME, and the metadata-server probe pointed at a closed loopback port.
     port = _closed_port()
@@ -66,7 +77,14 @@ def test_vertex_without_credentials_is_one_line_and_nonzero(spec, tmp_path):
         CLOUDSDK_CONFIG=str(tmp_path / "gcloud"),
     )
     proc = _submit(
-        "--vertex", "--project", "p", "--region", "europe-west4", "--spec", str(spec), env=env
+        "--vertex",
+        "--project",
+        "p",
+        "--region",
+        "europe-west4",
+        "--spec",
+        str(vertex_spec),
+        env=env,
     )
     assert proc.returncode == 1
     assert proc.stderr.strip() == (
@@ -100,3 +118,19 @@ def test_a_file_that_is_not_a_spec_is_rejected(tmp_path):
     proc = _submit("--host", "http://127.0.0.1:1", "--spec", str(bad))
     assert proc.returncode != 0
     assert "is not a compiled KFP v2 pipeline spec" in proc.stderr
+
+
+def test_a_spec_sent_to_the_other_backend_says_which_target_to_compile_with(compiled, compiled_kfp):
+    """Refused before any connection: the host and project here do not exist."""
+    vertex_file, kfp_file = compiled[0], compiled_kfp[0]
+    proc = _submit("--host", "http://127.0.0.1:1", "--spec", str(vertex_file))
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1, proc.stderr
+    assert "compiled for Vertex AI Pipelines (--target vertex)" in proc.stderr
+    assert proc.stderr.strip().endswith(
+        "compile it with --target kfp for open-source Kubeflow Pipelines 2.x"
+    )
+    proc = _submit("--vertex", "--project", "p", "--region", "r", "--spec", str(kfp_file))
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1, proc.stderr
+    assert proc.stderr.strip().endswith("compile it with --target vertex for Vertex AI Pipelines")

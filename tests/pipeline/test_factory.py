@@ -223,3 +223,42 @@ def test_span_folders_add_a_window_before_transform_and_warm_start_feeds_the_tra
     assert n.MODEL_RESOLVER in {up.id for up in by_id[n.TRAINER].upstream_nodes}
     plain = {c.id: c for c in create_pipeline(config).components}
     assert n.MODEL_RESOLVER not in {up.id for up in plain[n.TRAINER].upstream_nodes}
+
+
+def test_baselines_from_metadata_drop_the_resolvers_and_keep_every_other_edge(tmp_path):
+    """--target kfp: the DataGate and the Evaluator find the baselines themselves (open-source
+    KFP runs no resolver tasks); everything else is the same DAG."""
+    from components.baseline_evaluator import BASELINE_FROM_PIPELINE, MetadataBaselineExecutor
+    from pipeline.config import kubeflow_config
+
+    config = kubeflow_config(pipeline_root="gs://b/r", image="img:1", baselines="metadata")
+    dag = create_pipeline(config.validate())
+    ids = {c.id for c in dag.components}
+    assert ids == set(EXPECTED_NODES) - {n.STATISTICS_RESOLVER, n.MODEL_RESOLVER}
+    edges = {(up.id, c.id) for c in dag.components for up in c.upstream_nodes}
+    resolved = {e for e in EXPECTED_EDGES if {n.STATISTICS_RESOLVER, n.MODEL_RESOLVER} & set(e)}
+    assert edges == EXPECTED_EDGES - resolved
+    by_id = {c.id: c for c in dag.components}
+    assert by_id[n.DATA_GATE].exec_properties["baseline_from_pipeline"] == config.pipeline_name
+    evaluator = by_id[n.EVALUATOR]
+    assert evaluator.exec_properties[BASELINE_FROM_PIPELINE] == config.pipeline_name
+    assert evaluator.executor_spec.executor_class is MetadataBaselineExecutor
+    assert "baseline_model" not in evaluator.inputs
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [{}, {"spans": True}, {"warm_start": True}],
+    ids=["local", "spans", "warm-start"],
+)
+def test_baselines_from_metadata_only_where_resolvers_are_not_needed(tmp_path, settings):
+    from pipeline.config import kubeflow_config
+    from pipeline.errors import ConfigError
+
+    if settings:
+        config = kubeflow_config(pipeline_root="gs://b/r", image="i", baselines="metadata")
+        config = replace(config, **settings)
+    else:
+        config = replace(local_config(output_dir=tmp_path), baselines="metadata")
+    with pytest.raises(ConfigError, match="need TFX's resolvers"):
+        config.validate()
