@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-from-lock
 PYTHON_VERSION := 3.11
 ARGS ?=
 
-.PHONY: help install browser run test test-fast test-cluster cluster cluster-stop bench lint hooks format clean
+.PHONY: help install browser run test test-fast test-cluster cluster cluster-stop image bench lint hooks format clean
 
 ## Show this help
 help:
@@ -55,6 +55,10 @@ cluster-stop: install
 ## Run only the tests on the local Flink and Spark clusters (they start and stop them)
 test-cluster: install
 	$(PY) -m pytest -m cluster $(ARGS)
+
+## Build the pipeline image (kubeflow/Dockerfile) with buildah on a debootstrap base; no Docker
+image: install
+	$(PY) -m kubeflow image $(ARGS)
 
 ## Benchmark the pipeline against a plain script at 15k, 100k and 1M rows; writes docs/benchmarks.md
 bench: install

@@ -45,6 +45,15 @@ def test_spec_parses_strictly_into_kfp_pipeline_spec(compiled):
     assert job["runtimeConfig"]["gcsOutputDirectory"] == PIPELINE_ROOT
 
 
+def test_kfp_target_parses_strictly_too_and_says_what_it_is_for(compiled_kfp):
+    _, job, proc = compiled_kfp
+    spec = pipeline_spec_pb2.PipelineSpec()
+    json_format.ParseDict(job["pipelineSpec"], spec)
+    assert spec.schema_version == "2.1.0"
+    assert "for open-source Kubeflow Pipelines 2.x (--target kfp" in proc.stdout
+    assert not [e for e in spec.deployment_spec["executors"].values() if "resolver" in e]
+
+
 def test_yaml_form_holds_the_same_pipeline_spec(compiled, tmp_path):
     _, job, _ = compiled
     write_spec(job, tmp_path / "pipeline.yaml")
