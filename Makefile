@@ -46,7 +46,7 @@ test-fast: install
 
 ## Start a local Flink cluster for `run --beam-runner flink` (RUNNER=spark for Spark); fetched once
 cluster: install
-	$(PY) -m cluster start --runner $(or $(RUNNER),flink)
+	$(PY) -m cluster start --runner $(or $(RUNNER),flink) $(ARGS)
 
 ## Stop the local cluster that `make cluster` started (by its recorded pids)
 cluster-stop: install
