@@ -27,7 +27,7 @@ def _instructions(text: str) -> list[tuple[str, str]]:
 def test_base_image_is_python_3_11_on_debian_12_unless_the_build_passes_one(dockerfile):
     ops = _instructions(dockerfile)
     assert ops[0] == ("ARG", "BASE_IMAGE=python:3.11-slim-bookworm")
-    assert [arg.split()[0] for op, arg in ops if op == "FROM"] == ["${BASE_IMAGE}"] * 2
+    assert [arg for op, arg in ops if op == "FROM"] == ["${BASE_IMAGE}"]
 
 
 def test_installs_from_the_lock_only(dockerfile):
@@ -82,7 +82,9 @@ def test_the_image_builds_here_and_runs_the_spec_code_as_its_non_root_user(
             targets.add(("class", args[args.index("--executor_class_path") + 1]))
     assert ("class", "components.baseline_evaluator.MetadataBaselineExecutor") in targets
     code = (
-        "import importlib, os\n"
+        "import importlib, os, shutil\n"
+        # The compiler the build needed for pyfarmhash's sdist is not left in the image.
+        + "assert shutil.which('g++') is None\n"
         + "".join(
             f"importlib.import_module({t!r})\n"
             if kind == "module"
