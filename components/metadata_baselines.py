@@ -1,10 +1,11 @@
 """The two baselines, found in the Kubeflow cluster's ML Metadata by the tasks that use them.
 
-Open-source Kubeflow Pipelines 2.x does not run TFX's resolver tasks (its Argo compiler stops
-at "resolver executors not implemented"), so a spec compiled with `--target kfp` has none: the
-DataGate looks up the latest validated statistics and the Evaluator the latest blessed model
-themselves, with TFX's own strategies (LatestArtifactStrategy, LatestBlessedModelStrategy) over
-the artifacts of this pipeline in the store KFP's launcher writes (kubeflow/README.md).
+Open-source Kubeflow Pipelines 2.x does not run TFX's resolver tasks (KFP 2.0.5's compiler
+stops at "non-container and non-importer executor not implemented"), so a spec compiled with
+`--target kfp` has none: the DataGate looks up the latest validated statistics and the
+Evaluator the latest blessed model themselves, with TFX's own strategies (LatestArtifactStrategy,
+LatestBlessedModelStrategy) over the artifacts of this pipeline in the store KFP's launcher
+writes (kubeflow/README.md).
 
 What that store holds, read in KFP 2.0.5's backend (`backend/src/v2/metadata/`):
 - artifact types are named after the spec's schema titles (`tfx.Model`, not TFX's `Model`);
@@ -65,8 +66,6 @@ def schema_title(artifact_class: type[Artifact]) -> str:
 
 def _number(value: metadata_store_pb2.Value) -> int | None:
     kind = value.WhichOneof("value")
-    if kind == "int_value":
-        return value.int_value
     if kind == "double_value" and value.double_value.is_integer():
         return int(value.double_value)
     if kind == "string_value" and value.string_value.isdigit():
@@ -90,13 +89,13 @@ def _live_in_pipeline(
         if a.type_id == artifact_type.id and a.state == metadata_store_pb2.Artifact.LIVE
     ]
     # TFX's strategies read integers where KFP stored doubles and strings (see above); the
-    # copies get them back, the store is left as it is.
+    # copies get them back (setting int_value clears the other kinds), the store is left as is.
     for artifact in found:
-        for key, value in list(artifact.custom_properties.items()):
-            number = _number(value)
-            if number is not None and key in ("blessed", "current_model_id"):
-                artifact.custom_properties[key].Clear()
-                artifact.custom_properties[key].int_value = number
+        for key in ("blessed", "current_model_id"):
+            if key in artifact.custom_properties:
+                number = _number(artifact.custom_properties[key])
+                if number is not None:
+                    artifact.custom_properties[key].int_value = number
     typed = metadata_store_pb2.ArtifactType()
     typed.CopyFrom(artifact_type)
     typed.name = artifact_class.TYPE_NAME

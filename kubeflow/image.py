@@ -66,21 +66,16 @@ def require_tools(log: Path) -> None:
             raise ConfigError(f"installing {', '.join(missing)} failed; see {log}")
 
 
-def exists(image: str) -> bool:
-    return (
-        subprocess.run(
-            ["buildah", "inspect", "--type", "image", image], capture_output=True
-        ).returncode
-        == 0
+def _inspect(image: str) -> dict | None:
+    proc = subprocess.run(
+        ["buildah", "inspect", "--type", "image", image], capture_output=True, text=True
     )
+    return json.loads(proc.stdout) if proc.returncode == 0 else None
 
 
 def size_bytes(image: str) -> int:
     """The sum of the image's layers (uncompressed tar), from its manifest."""
-    proc = subprocess.run(
-        ["buildah", "inspect", "--type", "image", image], capture_output=True, text=True, check=True
-    )
-    manifest = json.loads(json.loads(proc.stdout)["Manifest"])
+    manifest = json.loads(_inspect(image)["Manifest"])
     return sum(layer["size"] for layer in manifest["layers"])
 
 
@@ -147,7 +142,7 @@ def build(image: str = IMAGE, base: str | None = None) -> Built:
     base_seconds = None
     if base is None:
         base = BASE
-        if not exists(BASE):
+        if _inspect(BASE) is None:
             began = time.monotonic()
             make_base(work, log)
             base_seconds = time.monotonic() - began

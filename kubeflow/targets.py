@@ -2,8 +2,9 @@
 
 Read in their sources (docs/platform.md, "Kubeflow Pipelines: what the backends accept"):
 Vertex AI Pipelines runs TFX's resolver tasks and its deprecated `runtimeValue.constantValue`
-parameters; open-source KFP 2.x runs neither (its Argo compiler stops at "resolver executors not
-implemented", its driver at "param runtime value spec of type ... not implemented"). So a `kfp`
+parameters; open-source KFP 2.x runs neither (KFP 2.0.5's compiler stops at "non-container and
+non-importer executor not implemented", its driver at "param runtime value spec of type ... not
+implemented"). So a `kfp`
 spec uses pipeline spec 2.1 constants and finds its baselines in ML Metadata at run time.
 """
 
