@@ -21,6 +21,8 @@ from tfx.utils import io_utils
 _ANOMALIES_FILE = "SchemaDiff.pb"
 _STATS_FILE = "FeatureStats.pb"
 DRIFT_SPLIT = "train"
+# A custom property of ValidatedStatistics: the URI of the statistics the drift check used.
+DRIFT_BASELINE_KEY = "drift_baseline"
 
 
 class ValidatedStatistics(Artifact):
@@ -29,8 +31,10 @@ class ValidatedStatistics(Artifact):
     of data that failed. It holds ExampleStatistics files (Split-<name>/FeatureStats.pb) and no
     properties, which Kubeflow's compiler does not support on custom types."""
 
-    # "<namespace>.<Name>", the form Kubeflow's compiler accepts for artifact types of our own.
-    TYPE_NAME = "template.ValidatedStatistics"
+    # "<namespace>.<Name>", the only form TFX's Kubeflow compiler accepts for a type of our own,
+    # and an importable path of this class: a task imports its artifacts' classes by it
+    # (components/__init__.py).
+    TYPE_NAME = "components.ValidatedStatistics"
 
 
 class DataValidationError(RuntimeError):
@@ -142,6 +146,8 @@ def DataGate(
     )
     splits = artifact_utils.decode_split_names(statistics.split_names)
     if baseline_statistics is not None and DRIFT_SPLIT in splits:
+        # Which data this run was compared with, for lineage on any orchestrator.
+        validated_statistics.set_string_custom_property(DRIFT_BASELINE_KEY, baseline_statistics.uri)
         drift = drift_anomalies(
             schema_proto,
             _read_stats(statistics.uri, DRIFT_SPLIT),

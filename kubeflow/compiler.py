@@ -30,6 +30,8 @@ def compile_spec(config: PipelineConfig, target: Target) -> dict:
         ).run(create_pipeline(config))
         job = json.loads((Path(tmp) / "pipeline.json").read_text())
     _fix_custom_type_resolver_queries(job["pipelineSpec"])
+    if target.entrypoint:
+        _use_entrypoint(job["pipelineSpec"], target.entrypoint)
     # Carried in the spec itself too, so a YAML spec (which holds only pipelineSpec) still tells
     # the KFP backend where artifacts go.
     job["pipelineSpec"]["defaultPipelineRoot"] = config.pipeline_root
@@ -39,7 +41,7 @@ def compile_spec(config: PipelineConfig, target: Target) -> dict:
 def _fix_custom_type_resolver_queries(spec: dict) -> None:
     """TFX 1.16 compiles a Resolver over an artifact type of our own into a query for
     `schema_title="tfx.Artifact"`, while the artifacts carry their own title
-    (`template.ValidatedStatistics`), so the query would never match. Point it at the title
+    (`components.ValidatedStatistics`), so the query would never match. Point it at the title
     the resolver's own output definition declares."""
     generic = 'schema_title="tfx.Artifact"'
     for component in spec["components"].values():
@@ -51,3 +53,14 @@ def _fix_custom_type_resolver_queries(spec: dict) -> None:
             schema = component["outputDefinitions"]["artifacts"][key]["artifactType"]
             title = schema["instanceSchema"].split("\n", 1)[0].removeprefix("title: ").strip()
             query["filter"] = query["filter"].replace(generic, f'schema_title="{title}"')
+
+
+def _use_entrypoint(spec: dict, module: str) -> None:
+    """Every task that runs TFX's container entrypoint runs `module` instead, with the same
+    arguments (kubeflow/entrypoint.py says why open-source KFP needs it)."""
+    from kubeflow.entrypoint import TFX_ENTRYPOINT
+
+    for executor in spec["deploymentSpec"]["executors"].values():
+        command = executor.get("container", {}).get("command", [])
+        if command[1:] == ["-m", TFX_ENTRYPOINT]:
+            command[2] = module

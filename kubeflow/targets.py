@@ -21,11 +21,17 @@ class Target:
     backend: str
     baselines: str  # PipelineConfig.baselines
     pipeline_spec_2_1: bool
+    # The module every task runs instead of TFX's container entrypoint (None: TFX's own).
+    entrypoint: str | None = None
 
 
 VERTEX = Target("vertex", "Vertex AI Pipelines", baselines="resolver", pipeline_spec_2_1=False)
 KFP = Target(
-    "kfp", "open-source Kubeflow Pipelines 2.x", baselines="metadata", pipeline_spec_2_1=True
+    "kfp",
+    "open-source Kubeflow Pipelines 2.x",
+    baselines="metadata",
+    pipeline_spec_2_1=True,
+    entrypoint="kubeflow.entrypoint",
 )
 TARGETS = {t.name: t for t in (VERTEX, KFP)}
 

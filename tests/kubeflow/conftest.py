@@ -1,10 +1,11 @@
 import json
+import shutil
 import subprocess
 import sys
 
 import pytest
 
-from tests.helpers import REPO_ROOT
+from tests.helpers import REPO_ROOT, require_tool
 
 IMAGE = "europe-docker.pkg.dev/example-project/tfx/taxi:1.0"
 PIPELINE_ROOT = "gs://example-bucket/taxi"
@@ -39,3 +40,13 @@ def compiled_kfp(tmp_path_factory):
         out, "--target", "kfp", "--image", IMAGE, "--pipeline-root", "minio://mlpipeline/taxi"
     )
     return out, job, proc
+
+
+@pytest.fixture(scope="session")
+def built_image():
+    """`make image`'s build, done once per session (its layers are reused when nothing changed)."""
+    if not shutil.which("buildah"):  # `make image` installs it, with Debian's apt-get
+        require_tool("apt-get", "installing buildah, debootstrap and runc")
+    from kubeflow import image
+
+    return image.build()

@@ -7,10 +7,15 @@ import subprocess
 
 
 def run_in_image(
-    image: str, argv: list[str], volumes: dict[str, str] | None = None, timeout: int = 900
+    image: str,
+    argv: list[str],
+    volumes: dict[str, str] | None = None,
+    env: dict[str, str] | None = None,
+    timeout: int = 900,
 ) -> subprocess.CompletedProcess:
     """`argv` in a new container of `image` as the image's user and working directory, with
-    `volumes` ({host path: container path}) bound; the container is removed afterwards."""
+    `volumes` ({host path: container path[:ro]}) bound and `env` set, as a pod spec sets them;
+    the container is removed afterwards."""
     container = subprocess.run(
         ["buildah", "from", "--pull-never", image], capture_output=True, text=True, check=True
     ).stdout.strip()
@@ -18,8 +23,19 @@ def run_in_image(
         mounts = [
             arg for host, inside in (volumes or {}).items() for arg in ("-v", f"{host}:{inside}")
         ]
+        variables = [arg for item in (env or {}).items() for arg in ("--env", "=".join(item))]
         return subprocess.run(
-            ["buildah", "run", "--isolation", "chroot", *mounts, container, "--", *argv],
+            [
+                "buildah",
+                "run",
+                "--isolation",
+                "chroot",
+                *mounts,
+                *variables,
+                container,
+                "--",
+                *argv,
+            ],
             capture_output=True,
             text=True,
             timeout=timeout,

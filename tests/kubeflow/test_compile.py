@@ -107,6 +107,38 @@ def test_every_executor_runs_the_given_image_and_importable_code(compiled):
     assert non_container and all(n.startswith(resolvers) for n in non_container), non_container
 
 
+@pytest.mark.parametrize("which", ["compiled", "compiled_kfp"])
+def test_every_artifact_type_in_the_spec_imports_as_tfx_reads_it_in_the_task(which, request):
+    """Inside a task TFX's entrypoint imports an artifact's class from its schema title (the
+    standard titles through its own table, a custom type's title as the class path)."""
+    from tfx.orchestration.kubeflow.v2 import compiler_utils
+    from tfx.types import Artifact
+    from tfx.utils import import_utils
+
+    from tests.kubeflow.kfp_launcher import schema_title
+
+    _, job, _ = request.getfixturevalue(which)
+    titles = {
+        schema_title(d["artifactType"])
+        for c in job["pipelineSpec"]["components"].values()
+        for side in ("inputDefinitions", "outputDefinitions")
+        for d in c.get(side, {}).get("artifacts", {}).values()
+    }
+    assert "components.ValidatedStatistics" in titles
+    for title in titles:
+        path = compiler_utils.TITLE_TO_CLASS_PATH.get(title, title)
+        cls = import_utils.import_class_by_path(path)
+        assert issubclass(cls, Artifact), title
+
+
+def test_only_the_kfp_spec_runs_our_entrypoint(compiled, compiled_kfp):
+    from kubeflow.entrypoint import TFX_ENTRYPOINT
+
+    for (_, job, _), module in ((compiled, TFX_ENTRYPOINT), (compiled_kfp, "kubeflow.entrypoint")):
+        commands = {c["command"][2] for _, c in _containers(job["pipelineSpec"])}
+        assert commands == {module}
+
+
 def test_resolvers_query_the_types_they_resolve(compiled):
     _, job, _ = compiled
     executors = job["pipelineSpec"]["deploymentSpec"]["executors"]
@@ -117,7 +149,7 @@ def test_resolvers_query_the_types_they_resolve(compiled):
     }
     # The drift baseline: only statistics that passed the gate, never any ExampleStatistics.
     assert filters[f"{STATISTICS_RESOLVER_ID}_executor"] == (
-        'schema_title="template.ValidatedStatistics" AND state=LIVE'
+        'schema_title="components.ValidatedStatistics" AND state=LIVE'
     )
     assert not any('"tfx.Artifact"' in f for f in filters.values())
 

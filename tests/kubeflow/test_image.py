@@ -2,12 +2,11 @@
 lock, non-root, and the spec's code importable from its installed package."""
 
 import re
-import shutil
 
 import pytest
 
 from pipeline.config import IMAGE_ROOT
-from tests.helpers import REPO_ROOT, require_tool
+from tests.helpers import REPO_ROOT
 
 DOCKERFILE = REPO_ROOT / "kubeflow" / "Dockerfile"
 
@@ -50,16 +49,6 @@ def test_runs_as_non_root_with_legacy_keras(dockerfile):
     users = [arg for op, arg in ops if op == "USER"]
     assert users and users[-1] not in ("root", "0")
     assert any(op == "ENV" and "TF_USE_LEGACY_KERAS=1" in arg for op, arg in ops)
-
-
-@pytest.fixture(scope="session")
-def built_image():
-    """`make image`'s build, done once per session (its layers are reused when nothing changed)."""
-    if not shutil.which("buildah"):  # `make image` installs it, with Debian's apt-get
-        require_tool("apt-get", "installing buildah, debootstrap and runc")
-    from kubeflow import image
-
-    return image.build()
 
 
 @pytest.mark.e2e

@@ -97,7 +97,7 @@ def test_a_deleted_model_is_not_a_baseline(kfp):
 
 def test_the_newest_validated_statistics_of_this_pipeline_are_the_drift_baseline(kfp):
     title = mb.schema_title(ValidatedStatistics)
-    assert title == "template.ValidatedStatistics"
+    assert title == "components.ValidatedStatistics"
     kfp.output(title, "/s/1", split_names='["train", "eval"]')
     kfp.output(title, "/s/2")
     kfp.output(title, "/s/other", pipeline="another-pipeline")
