@@ -21,7 +21,7 @@ EXAMPLES = """examples:
   python -m kubeflow compile --target vertex --output pipeline.json \\
       --image europe-docker.pkg.dev/my-project/tfx/taxi:1.0 --pipeline-root gs://my-bucket/taxi
   python -m kubeflow compile --target kfp --output pipeline.yaml \\
-      --image registry.example.com/tfx/taxi:1.0 --pipeline-root minio://mlpipeline/taxi
+      --image registry.example.com/tfx/taxi:1.0 --pipeline-root gs://my-bucket/taxi
   python -m kubeflow compile --output pipeline.yaml --image IMAGE --pipeline-root gs://b/root \\
       --beam-runner dataflow --project my-project --region europe-west4 \\
       --temp-location gs://b/tmp

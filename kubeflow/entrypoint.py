@@ -7,6 +7,11 @@ and TFX's entrypoint picks the artifact's Python class from that schema, so it f
 first input. The types are in the spec already: TFX's compiler passes each task's inputs spec
 beside the ExecutorInput (`--json_serialized_inputs_spec_args`). An input without a type gets
 the one its spec declares; everything else is TFX's entrypoint, run as its own `__main__`.
+
+After a task succeeds, the zero-byte "directory" objects TensorFlow's GCS file system leaves
+under its gs:// outputs are deleted: KFP's launcher downloads every input artifact object by
+object, and such an object becomes a file where the next download needs a directory
+(kubeflow/pipelines#13476, as kfp-operator's TFX patch list reports it).
 """
 
 from __future__ import annotations
@@ -47,11 +52,46 @@ def typed_argv(argv: list[str]) -> list[str]:
     return argv
 
 
+def output_uris(argv: list[str]) -> list[str]:
+    index = _flag_index(argv, INVOCATION_FLAG)
+    if index is None:
+        return []
+    outputs = json.loads(argv[index]).get("outputs", {}).get("artifacts", {})
+    return [a["uri"] for listed in outputs.values() for a in listed.get("artifacts", [])]
+
+
+def delete_directory_markers(uris: list[str], client=None) -> list[str]:
+    """Deletes the zero-byte objects whose names end in "/" under the gs:// `uris`; returns
+    their gs:// names."""
+    uris = [u for u in uris if u.startswith("gs://")]
+    if not uris:
+        return []
+    if client is None:
+        from google.cloud import storage
+
+        client = storage.Client()
+    deleted = []
+    for uri in uris:
+        bucket_name, _, prefix = uri.removeprefix("gs://").partition("/")
+        bucket = client.bucket(bucket_name)
+        for blob in bucket.list_blobs(prefix=prefix.rstrip("/") + "/"):
+            if blob.size == 0 and blob.name.endswith("/"):
+                blob.delete()
+                deleted.append(f"gs://{bucket_name}/{blob.name}")
+    return deleted
+
+
 def main() -> None:
     # TFX 1.16 needs Keras 2 behind tf.keras (the image sets it too).
     os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
-    sys.argv = [sys.argv[0], *typed_argv(sys.argv[1:])]
-    runpy.run_module(TFX_ENTRYPOINT, run_name="__main__", alter_sys=True)
+    argv = typed_argv(sys.argv[1:])
+    sys.argv = [sys.argv[0], *argv]
+    try:
+        runpy.run_module(TFX_ENTRYPOINT, run_name="__main__", alter_sys=True)
+    except SystemExit as done:  # absl's app.run ends with sys.exit
+        if done.code in (0, None):
+            delete_directory_markers(output_uris(argv))
+        raise
 
 
 if __name__ == "__main__":

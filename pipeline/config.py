@@ -42,6 +42,11 @@ _PIPELINE_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,127}")
 _REMOTE_URI = re.compile(r"[a-z][a-z0-9+.-]*://\S+")
 
 
+# Where the tasks' TensorFlow (tf.io.gfile, TF 2.16) can write: gs:// only; s3:// and MinIO
+# (minio://, Kubeflow Pipelines' default store) need tensorflow-io, which the image does not have.
+TF_WRITABLE_SCHEMES = ("gs://",)
+
+
 def is_remote(uri: str) -> bool:
     return bool(_REMOTE_URI.fullmatch(uri)) and not uri.startswith("file://")
 
@@ -242,6 +247,12 @@ class PipelineConfig:
                 errs.append(
                     f"{name.replace('_', ' ')} {value!r} must be an object-storage URI such as "
                     "gs://bucket/path: a local path does not exist on the cluster"
+                )
+            elif not value.startswith(TF_WRITABLE_SCHEMES):
+                errs.append(
+                    f"{name.replace('_', ' ')} {value!r}: the tasks write there with TensorFlow's"
+                    f" file system, which opens {', '.join(TF_WRITABLE_SCHEMES)} URIs only"
+                    f" ({value.split('://')[0]}:// needs tensorflow-io)"
                 )
         for name in ("data_dir", "schema_file"):
             value = getattr(self, name)

@@ -37,7 +37,7 @@ def compiled_kfp(tmp_path_factory):
     """The spec for open-source KFP: (path, PipelineJob, process)."""
     out = tmp_path_factory.mktemp("spec-kfp") / "pipeline.json"
     job, proc = compile_with_cli(
-        out, "--target", "kfp", "--image", IMAGE, "--pipeline-root", "minio://mlpipeline/taxi"
+        out, "--target", "kfp", "--image", IMAGE, "--pipeline-root", "gs://example-bucket/kfp"
     )
     return out, job, proc
 

@@ -185,6 +185,14 @@ def test_spec_carries_no_path_of_the_build_machine(compiled):
     "args, message",
     [
         (["--image", IMAGE, "--pipeline-root", "/tmp/local/root"], "object-storage URI"),
+        (
+            ["--target", "kfp", "--image", IMAGE, "--pipeline-root", "minio://mlpipeline/taxi"],
+            "opens gs:// URIs only (minio:// needs tensorflow-io)",
+        ),
+        (
+            ["--image", IMAGE, "--pipeline-root", PIPELINE_ROOT, "--serving-dir", "s3://b/s"],
+            "serving dir 's3://b/s': the tasks write there with TensorFlow's file system",
+        ),
         (["--pipeline-root", PIPELINE_ROOT], "--image is required"),
         (["--image", IMAGE], "--pipeline-root is required"),
         (

@@ -3,7 +3,14 @@ artifacts of an empty instance schema, gets the types the task's inputs spec dec
 
 import json
 
-from kubeflow.entrypoint import INPUTS_SPEC_FLAG, INVOCATION_FLAG, typed_argv, with_input_types
+from kubeflow.entrypoint import (
+    INPUTS_SPEC_FLAG,
+    INVOCATION_FLAG,
+    delete_directory_markers,
+    output_uris,
+    typed_argv,
+    with_input_types,
+)
 
 EXAMPLES = {"instanceSchema": "title: tfx.Examples\ntype: object\n"}
 SCHEMA = {"schemaTitle": "tfx.Schema"}
@@ -57,3 +64,62 @@ def test_only_the_invocation_argument_changes():
 def test_tasks_without_an_inputs_spec_pass_through():
     argv = ["--executor_class_path", "x.Y", INVOCATION_FLAG, "{}"]
     assert typed_argv(argv) == argv
+
+
+class _Blob:
+    def __init__(self, bucket, name, size):
+        self.bucket, self.name, self.size = bucket, name, size
+
+    def delete(self):
+        self.bucket.objects.remove(self)
+
+
+class _Bucket:
+    def __init__(self, objects):
+        self.objects = [_Blob(self, name, size) for name, size in objects]
+
+    def list_blobs(self, prefix):
+        return [b for b in list(self.objects) if b.name.startswith(prefix)]
+
+
+class _Client:
+    def __init__(self, buckets):
+        self.buckets = buckets
+
+    def bucket(self, name):
+        return self.buckets[name]
+
+
+def test_only_zero_byte_directory_objects_under_the_outputs_are_deleted():
+    bucket = _Bucket(
+        [
+            ("root/p/run/Trainer/model/", 0),
+            ("root/p/run/Trainer/model/Format-Serving/", 0),
+            ("root/p/run/Trainer/model/Format-Serving/saved_model.pb", 120),
+            ("root/p/run/Trainer/model/empty.txt", 0),  # a real empty file stays
+            ("root/p/run/Trainer/model_run/", 0),  # another output's prefix
+            ("root/p/run/Transform/transform_graph/", 0),  # not this task's
+        ]
+    )
+    deleted = delete_directory_markers(
+        ["gs://b/root/p/run/Trainer/model", "/local/path"], _Client({"b": bucket})
+    )
+    assert deleted == [
+        "gs://b/root/p/run/Trainer/model/",
+        "gs://b/root/p/run/Trainer/model/Format-Serving/",
+    ]
+    assert [b.name for b in bucket.objects] == [
+        "root/p/run/Trainer/model/Format-Serving/saved_model.pb",
+        "root/p/run/Trainer/model/empty.txt",
+        "root/p/run/Trainer/model_run/",
+        "root/p/run/Transform/transform_graph/",
+    ]
+
+
+def test_tasks_without_gs_outputs_need_no_storage_client():
+    argv = [
+        INVOCATION_FLAG,
+        json.dumps({"outputs": {"artifacts": {"m": {"artifacts": [{"uri": "/gcs/b/x"}]}}}}),
+    ]
+    assert output_uris(argv) == ["/gcs/b/x"]
+    assert delete_directory_markers(output_uris(argv), client=None) == []
