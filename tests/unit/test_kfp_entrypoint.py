@@ -93,26 +93,26 @@ class _Client:
 def test_only_zero_byte_directory_objects_under_the_outputs_are_deleted():
     bucket = _Bucket(
         [
-            ("root/p/run/Trainer/model/", 0),
-            ("root/p/run/Trainer/model/Format-Serving/", 0),
-            ("root/p/run/Trainer/model/Format-Serving/saved_model.pb", 120),
-            ("root/p/run/Trainer/model/empty.txt", 0),  # a real empty file stays
-            ("root/p/run/Trainer/model_run/", 0),  # another output's prefix
-            ("root/p/run/Transform/transform_graph/", 0),  # not this task's
+            ("taxi/p/run/Trainer/model/", 0),
+            ("taxi/p/run/Trainer/model/Format-Serving/", 0),
+            ("taxi/p/run/Trainer/model/Format-Serving/saved_model.pb", 120),
+            ("taxi/p/run/Trainer/model/empty.txt", 0),  # a real empty file stays
+            ("taxi/p/run/Trainer/model_run/", 0),  # another output's prefix
+            ("taxi/p/run/Transform/transform_graph/", 0),  # not this task's
         ]
     )
     deleted = delete_directory_markers(
-        ["gs://b/root/p/run/Trainer/model", "/local/path"], _Client({"b": bucket})
+        ["gs://b/taxi/p/run/Trainer/model", "s3://other/model"], _Client({"b": bucket})
     )
     assert deleted == [
-        "gs://b/root/p/run/Trainer/model/",
-        "gs://b/root/p/run/Trainer/model/Format-Serving/",
+        "gs://b/taxi/p/run/Trainer/model/",
+        "gs://b/taxi/p/run/Trainer/model/Format-Serving/",
     ]
     assert [b.name for b in bucket.objects] == [
-        "root/p/run/Trainer/model/Format-Serving/saved_model.pb",
-        "root/p/run/Trainer/model/empty.txt",
-        "root/p/run/Trainer/model_run/",
-        "root/p/run/Transform/transform_graph/",
+        "taxi/p/run/Trainer/model/Format-Serving/saved_model.pb",
+        "taxi/p/run/Trainer/model/empty.txt",
+        "taxi/p/run/Trainer/model_run/",
+        "taxi/p/run/Transform/transform_graph/",
     ]
 
 
