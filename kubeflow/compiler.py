@@ -38,6 +38,16 @@ def compile_spec(config: PipelineConfig, target: Target) -> dict:
     return job
 
 
+def schema_title(artifact_type: dict) -> str:
+    """The title of a spec's `artifactType`: the name KFP gives the type in ML Metadata, and
+    what TFX's entrypoint imports the artifact's class by."""
+    import yaml
+
+    return (
+        artifact_type.get("schemaTitle") or yaml.safe_load(artifact_type["instanceSchema"])["title"]
+    )
+
+
 def _fix_custom_type_resolver_queries(spec: dict) -> None:
     """TFX 1.16 compiles a Resolver over an artifact type of our own into a query for
     `schema_title="tfx.Artifact"`, while the artifacts carry their own title
@@ -50,8 +60,7 @@ def _fix_custom_type_resolver_queries(spec: dict) -> None:
         for key, query in queries.items():
             if generic not in query["filter"]:
                 continue
-            schema = component["outputDefinitions"]["artifacts"][key]["artifactType"]
-            title = schema["instanceSchema"].split("\n", 1)[0].removeprefix("title: ").strip()
+            title = schema_title(component["outputDefinitions"]["artifacts"][key]["artifactType"])
             query["filter"] = query["filter"].replace(generic, f'schema_title="{title}"')
 
 

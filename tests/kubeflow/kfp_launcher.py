@@ -31,11 +31,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 from ml_metadata.metadata_store import metadata_store
 from ml_metadata.proto import metadata_store_pb2 as mlmd
 
 from components.metadata_baselines import PIPELINE_CONTEXT_TYPE, SQLITE_ENV
+from kubeflow.compiler import schema_title
 from tests.kubeflow.container import run_in_image
 
 RUN_CONTEXT_TYPE = "system.PipelineRun"
@@ -54,13 +54,7 @@ def store_at(path: Path, readonly: bool = False) -> metadata_store.MetadataStore
     return metadata_store.MetadataStore(config)
 
 
-def schema_title(artifact_type: dict) -> str:
-    return (
-        artifact_type.get("schemaTitle") or yaml.safe_load(artifact_type["instanceSchema"])["title"]
-    )
-
-
-def _mlmd_value(value) -> mlmd.Value:
+def mlmd_value(value) -> mlmd.Value:
     """A JSON metadata value as KFP's launcher stores it (`StructValueToMLMDValue`)."""
     stored = mlmd.Value()
     if isinstance(value, bool):
@@ -233,7 +227,7 @@ class Launcher:
             type_id = store.put_artifact_type(mlmd.ArtifactType(name=schema_title(runtime["type"])))
             artifact = mlmd.Artifact(type_id=type_id, uri=runtime["uri"], state=mlmd.Artifact.LIVE)
             for k, v in runtime.get("metadata", {}).items():
-                artifact.custom_properties[k].CopyFrom(_mlmd_value(v))
+                artifact.custom_properties[k].CopyFrom(mlmd_value(v))
             artifact.custom_properties["display_name"].string_value = key
             artifact.id = store.put_artifacts([artifact])[0]
             event = mlmd.Event(type=mlmd.Event.OUTPUT)

@@ -115,7 +115,7 @@ def test_every_artifact_type_in_the_spec_imports_as_tfx_reads_it_in_the_task(whi
     from tfx.types import Artifact
     from tfx.utils import import_utils
 
-    from tests.kubeflow.kfp_launcher import schema_title
+    from kubeflow.compiler import schema_title
 
     _, job, _ = request.getfixturevalue(which)
     titles = {

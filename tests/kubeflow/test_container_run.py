@@ -14,9 +14,10 @@ from ml_metadata.proto import metadata_store_pb2 as mlmd
 from components.baseline_evaluator import BASELINE_STORE_ID_KEY
 from components.data_gate import DRIFT_BASELINE_KEY
 from components.features import CONTRACT
+from kubeflow.compiler import schema_title
 from tests.helpers import DATA_CSV, csv_to_examples, read_sample
 from tests.kubeflow.conftest import compile_with_cli
-from tests.kubeflow.kfp_launcher import Launcher, schema_title, store_at
+from tests.kubeflow.kfp_launcher import Launcher, store_at
 
 pytestmark = pytest.mark.e2e
 

@@ -3,11 +3,11 @@ launcher writes it (backend/src/v2/metadata: types named by schema title, custom
 converted from the task's JSON metadata, outputs attributed to the `system.Pipeline` context)."""
 
 import pytest
-from ml_metadata.metadata_store import metadata_store
 from ml_metadata.proto import metadata_store_pb2 as mlmd
 
 from components import metadata_baselines as mb
 from components.data_gate import ValidatedStatistics
+from tests.kubeflow.kfp_launcher import mlmd_value, store_at
 
 PIPELINE = "taxi-big-tipper"
 
@@ -16,10 +16,7 @@ class KfpStore:
     """Writes artifacts as KFP's launcher records a task's outputs."""
 
     def __init__(self, path):
-        config = mlmd.ConnectionConfig()
-        config.sqlite.filename_uri = str(path)
-        config.sqlite.connection_mode = mlmd.SqliteMetadataSourceConfig.READWRITE_OPENCREATE
-        self.store = metadata_store.MetadataStore(config)
+        self.store = store_at(path)
         context_type = self.store.put_context_type(mlmd.ContextType(name="system.Pipeline"))
         self.contexts = {}
         for name in (PIPELINE, "another-pipeline"):
@@ -34,10 +31,7 @@ class KfpStore:
         type_id = self.store.put_artifact_type(mlmd.ArtifactType(name=title))
         artifact = mlmd.Artifact(type_id=type_id, uri=uri, state=state)
         for key, value in metadata.items():  # JSON numbers arrive as doubles, text as strings
-            if isinstance(value, str):
-                artifact.custom_properties[key].string_value = value
-            else:
-                artifact.custom_properties[key].double_value = float(value)
+            artifact.custom_properties[key].CopyFrom(mlmd_value(value))
         execution = mlmd.Execution(
             type_id=self.execution_type, last_known_state=mlmd.Execution.COMPLETE
         )
