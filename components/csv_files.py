@@ -87,6 +87,9 @@ class CsvLayout:
     def columns(self) -> tuple[str, ...]:
         return tuple(n for n in self.names if n is not None)
 
+    def open_binary(self):
+        return _open_binary(self.path)
+
     def open_text(self):
         return io.TextIOWrapper(_open_binary(self.path), encoding=self.encoding, newline="")
 

@@ -8,30 +8,43 @@ empty value list of the column's type), the same split by hash, the same per-spl
 inference (INT, else FLOAT, else STRING, over all values), with one addition: a column the
 feature contract types (`column_types`) is read as that type when every value fits it, so an
 INT column that pandas wrote as `5.0` (it does once the column has a missing value) stays INT.
+
+The per-cell functions below are those rules; the Beam stages apply them a record batch at a time
+through `components/csv_batches.py` (Arrow and tfx_bsl's encoder), which is where the time goes
+at a million rows (docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from collections.abc import Iterable
 
 import apache_beam as beam
+import pyarrow as pa
 import tensorflow as tf
 from google.protobuf import any_pb2, json_format, struct_pb2
-from tfx.components.example_gen.base_example_gen_executor import BaseExampleGenExecutor
+from tfx.components.example_gen import utils as example_gen_utils
+from tfx.components.example_gen import write_split
+from tfx.components.example_gen.base_example_gen_executor import (
+    BaseExampleGenExecutor,
+    _PartitionFn,
+)
 from tfx.components.example_gen.component import FileBasedExampleGen
+from tfx.components.util import examples_utils
 from tfx.dsl.components.base import executor_spec
 from tfx.dsl.io import fileio
 from tfx.proto import example_gen_pb2
-from tfx.types import standard_component_specs
+from tfx.types import artifact_utils, standard_component_specs
+from tfx.utils import proto_utils
 
-from components.csv_files import CsvFormatError, is_data_file, read_layout, read_rows, same_columns
+from components import csv_batches
+from components.csv_batches import FLOAT, INT, STRING, UNKNOWN
+from components.csv_files import CsvFormatError, is_data_file, read_layout, same_columns
 from components.hparams import CODE_VERSION
 
 _INT64 = (-(2**63), 2**63 - 1)
-# Inferred types, ordered so that a column takes the highest of its values'.
-UNKNOWN, INT, FLOAT, STRING = range(4)
 TYPE_NAMES = {"INT": INT, "FLOAT": FLOAT, "STRING": STRING}
 
 
@@ -50,17 +63,20 @@ def _value_type(cell: str) -> tuple[int, bool]:
 
 
 class _InferTypes(beam.CombineFn):
-    """Per column: the highest inferred type and whether every value is a whole number."""
+    """Per column: the highest inferred type and whether every value is a whole number, over
+    record batches of string cells."""
 
-    def __init__(self, width: int):
-        self._width = width
+    def __init__(self, names: tuple[str, ...]):
+        self._names = names
 
     def create_accumulator(self):
-        return [[UNKNOWN, True] for _ in range(self._width)]
+        return [[UNKNOWN, True] for _ in self._names]
 
-    def add_input(self, acc, cells):
-        for state, cell in zip(acc, cells, strict=True):
-            kind, whole = _value_type(cell)
+    def add_input(self, acc, batch):
+        for state, name in zip(acc, self._names, strict=True):
+            if state[0] == STRING:
+                continue  # nothing can raise it further
+            kind, whole = csv_batches.infer(batch.column(name), _value_type)
             state[0] = max(state[0], kind)
             state[1] = state[1] and whole
         return acc
@@ -122,30 +138,53 @@ def _to_int(cell: str) -> int:
         return int(float(cell))  # "5.0": checked whole by the inference
 
 
-class _ToExample(beam.DoFn):
+class _ToExamples(beam.DoFn):
+    """A record batch of cells -> a list of serialized tf.Examples, serialized deterministically
+    as TFX's split hashes them (tfx_bsl's encoder orders features arbitrarily)."""
+
     def __init__(self, names: tuple[str, ...], declared: dict[str, int]):
         self._names = names
         self._declared = declared
-        self._handlers = None
+        self._kinds = None
 
-    def process(self, cells: list[str], inferred) -> Iterable[tf.train.Example]:
-        if self._handlers is None:  # the types are one side input for the whole split
-            self._handlers = [
-                (name, _HANDLERS[column_type(kind, whole, self._declared.get(name))])
+    def process(self, batch, inferred) -> Iterable[list[bytes]]:
+        from tfx_bsl.coders.example_coder import RecordBatchToExamples
+
+        if self._kinds is None:  # the types are one side input for the whole split
+            self._kinds = [
+                column_type(kind, whole, self._declared.get(name))
                 for name, (kind, whole) in zip(self._names, inferred, strict=True)
             ]
-        feature = {
-            name: handler(cell) for (name, handler), cell in zip(self._handlers, cells, strict=True)
-        }
-        yield tf.train.Example(features=tf.train.Features(feature=feature))
+        columns = [
+            csv_batches.encode_column(batch.column(name), kind, _to_int, float)
+            for name, kind in zip(self._names, self._kinds, strict=True)
+        ]
+        encoded = RecordBatchToExamples(pa.RecordBatch.from_arrays(columns, self._names))
+        parse = tf.train.Example.FromString
+        yield [parse(example).SerializeToString(deterministic=True) for example in encoded]
 
 
-class _ReadRows(beam.DoFn):
+class _SplitBatch(beam.DoFn):
+    """A list of examples -> (split index, its examples) per split, by TFX's own hash split."""
+
+    def __init__(self, split_config: example_gen_pb2.SplitConfig):
+        self._config = split_config
+        self._buckets = list(itertools.accumulate(s.hash_buckets for s in split_config.splits))
+
+    def process(self, examples: list[bytes]) -> Iterable[tuple[int, list[bytes]]]:
+        parts: list[list[bytes]] = [[] for _ in self._buckets]
+        n = len(self._buckets)
+        for example in examples:
+            parts[_PartitionFn(example, n, self._buckets, self._config)].append(example)
+        yield from ((i, part) for i, part in enumerate(parts) if part)
+
+
+class _ReadBatches(beam.DoFn):
     def __init__(self, order: tuple[str, ...]):
         self._order = order
 
-    def process(self, path: str) -> Iterable[list[str]]:
-        yield from read_rows(read_layout(path), self._order)
+    def process(self, path: str) -> Iterable[pa.RecordBatch]:
+        yield from csv_batches.read_batches(read_layout(path), self._order)
 
 
 def declared_types(exec_properties: dict) -> dict[str, int]:
@@ -161,8 +200,8 @@ def declared_types(exec_properties: dict) -> dict[str, int]:
     return {name: TYPE_NAMES[t] for name, t in types.items()}
 
 
-class _CsvToExample(beam.PTransform):
-    """One split's CSV files -> tf.Examples (the PTransform BaseExampleGenExecutor asks for)."""
+class _ExampleBatches(beam.PTransform):
+    """One split's CSV files -> lists of serialized tf.Examples, one list per batch of rows."""
 
     def __init__(self, exec_properties: dict, split_pattern: str):
         super().__init__()
@@ -178,16 +217,86 @@ class _CsvToExample(beam.PTransform):
         same_columns(layouts)
         # The first file's column order: TFX's, so a plain file's examples are unchanged.
         names = layouts[0].columns
-        rows = pipeline | "Files" >> beam.Create(files) | "ReadRows" >> beam.ParDo(_ReadRows(names))
-        inferred = beam.pvalue.AsSingleton(
-            rows | "InferTypes" >> beam.CombineGlobally(_InferTypes(len(names)))
+        batches = (
+            pipeline | "Files" >> beam.Create(files) | "ReadRows" >> beam.ParDo(_ReadBatches(names))
         )
-        return rows | "ToExample" >> beam.ParDo(_ToExample(names, self._declared), inferred)
+        inferred = beam.pvalue.AsSingleton(
+            batches | "InferTypes" >> beam.CombineGlobally(_InferTypes(names))
+        )
+        return batches | "ToExample" >> beam.ParDo(_ToExamples(names, self._declared), inferred)
+
+
+class _CsvToExample(beam.PTransform):
+    """One split's CSV files -> serialized tf.Examples (the PTransform BaseExampleGenExecutor
+    asks for)."""
+
+    def __init__(self, exec_properties: dict, split_pattern: str):
+        super().__init__()
+        self._batches = _ExampleBatches(exec_properties, split_pattern)
+
+    def expand(self, pipeline):
+        return pipeline | self._batches | "Examples" >> beam.FlatMap(lambda examples: examples)
 
 
 class Executor(BaseExampleGenExecutor):
+    """TFX's executor, but for the usual case (one input split hashed into output splits, gzipped
+    TFRecords) examples travel in lists through the split and TFX's shuffle before the write: TFX
+    moves each example alone through Beam's data plane there, ~20 s of a million rows here, and
+    on the DirectRunner that shuffle does not even change the order (docs/benchmarks.md). The
+    files, split names and properties are those TFX's `Do` writes."""
+
     def GetInputSourceToExamplePTransform(self) -> beam.PTransform:
         return _CsvToExample
+
+    def Do(self, input_dict, output_dict, exec_properties) -> None:
+        inputs, outputs = example_gen_pb2.Input(), example_gen_pb2.Output()
+        proto_utils.json_to_proto(
+            exec_properties[standard_component_specs.INPUT_CONFIG_KEY], inputs
+        )
+        proto_utils.json_to_proto(
+            exec_properties[standard_component_specs.OUTPUT_CONFIG_KEY], outputs
+        )
+        file_format = exec_properties.get(
+            standard_component_specs.OUTPUT_FILE_FORMAT_KEY, example_gen_pb2.FILE_FORMAT_UNSPECIFIED
+        )
+        gzipped = file_format in (
+            example_gen_pb2.FILE_FORMAT_UNSPECIFIED,
+            example_gen_pb2.FORMAT_TFRECORDS_GZIP,
+        )
+        if len(inputs.splits) != 1 or not outputs.split_config.splits or not gzipped:
+            return super().Do(input_dict, output_dict, exec_properties)
+
+        self._log_startup(input_dict, output_dict, exec_properties)
+        examples = output_dict[standard_component_specs.EXAMPLES_KEY]
+        names = example_gen_utils.generate_output_split_names(inputs, outputs)
+        artifact_utils.get_single_instance(
+            examples
+        ).split_names = artifact_utils.encode_split_names(names)
+        with self._make_beam_pipeline() as pipeline:
+            parts = (
+                pipeline
+                | "InputToRecord" >> _ExampleBatches(exec_properties, inputs.splits[0].pattern)
+                | "SplitData" >> beam.ParDo(_SplitBatch(outputs.split_config))
+                | "BySplit" >> beam.Partition(lambda part, _: part[0], len(names))
+            )
+            for name, part in zip(names, parts, strict=True):
+                uri = artifact_utils.get_split_uri(examples, name)
+                _ = (
+                    part
+                    | f"Shuffle[{name}]" >> beam.Reshuffle()
+                    | f"Examples[{name}]" >> beam.FlatMap(lambda part: part[1])
+                    | f"WriteSplit[{name}]"
+                    >> beam.io.WriteToTFRecord(
+                        os.path.join(uri, write_split.DEFAULT_FILE_NAME), file_name_suffix=".gz"
+                    )
+                )
+        payload = exec_properties.get(standard_component_specs.OUTPUT_DATA_FORMAT_KEY)
+        for artifact in examples:
+            if payload:
+                examples_utils.set_payload_format(artifact, payload)
+            if file_format:
+                file_format_name = write_split.to_file_format_str(file_format)
+                examples_utils.set_file_format(artifact, file_format_name)
 
 
 def _custom_config(

@@ -73,6 +73,14 @@ def _execute_locked(config: PipelineConfig, verbose: bool) -> int:
     if nothing_new := no_new_span(config):
         print(nothing_new)
         return 0
+    from pipeline.local.unchanged import record_run_key, unchanged_since
+
+    if nothing_changed := unchanged_since(config):
+        from pipeline.runs.summary import describe_run
+
+        print(nothing_changed)
+        print(describe_run(config)[0])
+        return 0
     progress = Progress(config.metadata_path, total=0)
     logging.getLogger().addHandler(progress)
     failure = None
@@ -92,6 +100,8 @@ def _execute_locked(config: PipelineConfig, verbose: bool) -> int:
         if failure is None:
             try:
                 message, ok = describe_run(config)
+                if ok:
+                    record_run_key(config)
             except Exception as exc:
                 logging.getLogger(__name__).exception("summary failed")
                 message = f"The run finished, but its summary failed: {exc}; see {log_file}"

@@ -23,6 +23,11 @@ from tests.helpers import read_sample
 ROWS = 300
 
 
+def _serialized(example) -> bytes:
+    # ours yields serialized examples (deterministically), TFX's yields protos
+    return example if isinstance(example, bytes) else example.SerializeToString(deterministic=True)
+
+
 def _examples(transform, data: Path, pattern: str, out: Path) -> list[bytes]:
     """The transform's tf.Examples for the files of `data`, serialized deterministically and
     sorted (a multiset: the order rows come out of Beam is not part of the contract)."""
@@ -38,7 +43,7 @@ def _examples(transform, data: Path, pattern: str, out: Path) -> list[bytes]:
         _ = (
             p
             | transform(props, pattern)
-            | beam.Map(lambda e: e.SerializeToString(deterministic=True))
+            | beam.Map(_serialized)
             | beam.io.WriteToTFRecord(str(out), shard_name_template="")
         )
     return sorted(r.numpy() for r in tf.data.TFRecordDataset(str(out)))

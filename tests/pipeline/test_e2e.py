@@ -83,15 +83,67 @@ def test_pushed_model_scores_unseen_raw_examples_as_probabilities(runs, sample_r
     assert auc.result().numpy() > 0.9, "taxi big-tipper is easy: cash trips record no tips"
 
 
-def test_identical_second_run_is_served_from_the_cache_without_a_duplicate_push(runs):
+def test_identical_second_run_runs_nothing_and_names_every_component_reused(runs):
+    _, results = runs
+    proc, outcome, versions = results["unchanged"]
+    _ok(proc)
+    first = results["first"][1]
+    assert outcome.run_id == first.run_id  # no new run in ML Metadata
+    assert f"Nothing changed since run {first.run_id}" in proc.stdout
+    reused = ", ".join(first.nodes)
+    assert f"All {len(first.nodes)} components reused, none ran: {reused}." in proc.stdout
+    assert " running" not in proc.stdout  # no component started
+    assert f"blessed and pushed to {first.pushed_to}" in proc.stdout  # that run's summary
+    assert versions == results["first"][2]
+
+
+def test_second_run_with_a_lower_bar_is_served_from_the_cache_without_a_duplicate_push(runs):
     _, results = runs
     proc, outcome, versions = results["cached"]
     _ok(proc)
     assert {n: outcome.states[n] for n in UPSTREAM} == dict.fromkeys(UPSTREAM, "CACHED")
-    # The Evaluator re-runs because the baseline is now the first run's model (the same one).
+    # The Evaluator re-runs with its new bar, and the first run's model (the same one) as baseline.
     assert outcome.blessed is True
     assert versions == results["first"][2]
     assert outcome.pushed_to.endswith(versions[0])
+
+
+def _config(output: Path, *extra: str):
+    """The config the CLI builds for these arguments."""
+    from pipeline.cli import _config as cli_config
+    from pipeline.cli import _parser
+    from tests.helpers import pipeline_command
+
+    data = Path(_data_dir(output))
+    argv = pipeline_command(data, output, *extra, train_steps=300, eval_steps=50)[3:]
+    return cli_config(_parser().parse_args(argv))
+
+
+def _data_dir(output: Path) -> str:
+    return str(output.parent / "data")
+
+
+def test_nothing_changed_is_decided_from_the_data_fingerprint_and_the_settings(runs):
+    """After the runs, the newest run in `output` is the slow one: the same arguments find it
+    unchanged; a touched data file, other settings or `--no-cache` do not."""
+    import os
+
+    from pipeline.local.unchanged import unchanged_since
+
+    output, results = runs
+    slow = ("--max-latency-ms", "0.001")
+    assert f"since run {results['slow'][1].run_id}" in unchanged_since(_config(output, *slow))
+    assert unchanged_since(_config(output, *slow, "--no-cache")) is None
+    assert unchanged_since(_config(output, "--max-latency-ms", "0.002")) is None
+
+    data_file = next(Path(_data_dir(output)).glob("*.csv"))
+    stat = data_file.stat()
+    try:
+        os.utime(data_file, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+        assert unchanged_since(_config(output, *slow)) is None
+    finally:
+        os.utime(data_file, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert unchanged_since(_config(output, *slow)) is not None
 
 
 def test_unblessed_model_is_not_pushed_and_serving_is_untouched(runs):
