@@ -217,8 +217,9 @@ def test_evaluations_read_without_tensorflow_equal_tfma_load_eval_result(runs):
             )
         else:
             assert ours.baseline is None
-        # TFX drops the change threshold when there is no baseline to compare with.
-        expected_rules = {"min": 0.85, "min_change": -0.01} if has_baseline else {"min": 0.85}
+        # TFX drops the change threshold when there is no baseline to compare with; the cached
+        # run lowered the bar to 0.8.
+        expected_rules = {"min": 0.8, "min_change": -0.01} if has_baseline else {"min": 0.85}
         assert ours.rules["auc"] == expected_rules
 
 
