@@ -217,13 +217,19 @@ class _ExampleBatches(beam.PTransform):
         same_columns(layouts)
         # The first file's column order: TFX's, so a plain file's examples are unchanged.
         names = layouts[0].columns
-        batches = (
-            pipeline | "Files" >> beam.Create(files) | "ReadRows" >> beam.ParDo(_ReadBatches(names))
-        )
+        paths = pipeline | "Files" >> beam.Create(files)
+        # Each file is read twice, to infer the types and then to encode with them: parsing is
+        # ~1 s per million rows, and Beam would otherwise hold every row between the passes.
         inferred = beam.pvalue.AsSingleton(
-            batches | "InferTypes" >> beam.CombineGlobally(_InferTypes(names))
+            paths
+            | "ReadToInfer" >> beam.ParDo(_ReadBatches(names))
+            | "InferTypes" >> beam.CombineGlobally(_InferTypes(names))
         )
-        return batches | "ToExample" >> beam.ParDo(_ToExamples(names, self._declared), inferred)
+        return (
+            paths
+            | "ReadRows" >> beam.ParDo(_ReadBatches(names))
+            | "ToExample" >> beam.ParDo(_ToExamples(names, self._declared), inferred)
+        )
 
 
 class _CsvToExample(beam.PTransform):
@@ -238,12 +244,21 @@ class _CsvToExample(beam.PTransform):
         return pipeline | self._batches | "Examples" >> beam.FlatMap(lambda examples: examples)
 
 
+def _direct(beam_args: list[str] | None) -> bool:
+    from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+
+    runner = PipelineOptions(beam_args or []).view_as(StandardOptions).runner
+    return runner is None or runner.lower().replace("runner", "") in ("direct", "switchingdirect")
+
+
 class Executor(BaseExampleGenExecutor):
     """TFX's executor, but for the usual case (one input split hashed into output splits, gzipped
-    TFRecords) examples travel in lists through the split and TFX's shuffle before the write: TFX
-    moves each example alone through Beam's data plane there, ~20 s of a million rows here, and
-    on the DirectRunner that shuffle does not even change the order (docs/benchmarks.md). The
-    files, split names and properties are those TFX's `Do` writes."""
+    TFRecords) examples travel in lists through the split and the shuffle before the write: TFX
+    moves each example alone through Beam's data plane there, ~20 s of a million rows here. On
+    the DirectRunner the shuffle is left out: there it does not change the order (the files hold
+    the rows in CSV order either way) and holds every example in memory, which made ExampleGen
+    the run's memory peak (docs/benchmarks.md); on a cluster it spreads the writing over the
+    workers. The files, split names and properties are those TFX's `Do` writes."""
 
     def GetInputSourceToExamplePTransform(self) -> beam.PTransform:
         return _CsvToExample
@@ -281,9 +296,10 @@ class Executor(BaseExampleGenExecutor):
             )
             for name, part in zip(names, parts, strict=True):
                 uri = artifact_utils.get_split_uri(examples, name)
+                if not _direct(self._beam_pipeline_args):
+                    part = part | f"Shuffle[{name}]" >> beam.Reshuffle()
                 _ = (
                     part
-                    | f"Shuffle[{name}]" >> beam.Reshuffle()
                     | f"Examples[{name}]" >> beam.FlatMap(lambda part: part[1])
                     | f"WriteSplit[{name}]"
                     >> beam.io.WriteToTFRecord(

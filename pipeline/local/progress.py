@@ -26,6 +26,7 @@ class Progress(logging.Handler):
         self.out = out or sys.stdout
         self.started: dict[str, float] = {}
         self.running: str | None = None
+        self.interrupted = False
 
     def _line(self, node: str, state: str, seconds: float | None = None) -> None:
         index = list(self.started).index(node) + 1
@@ -36,6 +37,10 @@ class Progress(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         if record.msg not in (_STARTED, _FINISHED) or not record.args:
             return
+        if self.interrupted:
+            # Ctrl-C came while a library swallowed the KeyboardInterrupt (in a finalizer or a
+            # broad `except`): stop at this component boundary instead of running on to a push.
+            raise KeyboardInterrupt
         node = str(record.args[0])
         if record.msg == _STARTED:
             self.started[node] = time.monotonic()

@@ -51,6 +51,21 @@ def execute(config: PipelineConfig, verbose: bool) -> int:
         return 130
 
 
+def _remember_interrupts(progress) -> None:
+    """Ctrl-C raises KeyboardInterrupt as usual and is also remembered, for `progress`."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def interrupted(signum, frame):
+        progress.interrupted = True
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, interrupted)
+
+
 def _execute_locked(config: PipelineConfig, verbose: bool) -> int:
     tf_environment()
     if config.model.strategy == "mirrored":
@@ -83,6 +98,7 @@ def _execute_locked(config: PipelineConfig, verbose: bool) -> int:
         return 0
     progress = Progress(config.metadata_path, total=0)
     logging.getLogger().addHandler(progress)
+    _remember_interrupts(progress)
     failure = None
     with native_stderr_to(log_file, enabled=not verbose):
         from pipeline.runs.summary import describe_failure, describe_run

@@ -133,7 +133,8 @@ def test_run_after_kill_and_interrupt_completes_and_reuses_the_upstream_work(kil
     assert {n: states[n] for n in UPSTREAM} == dict.fromkeys(UPSTREAM, "CACHED")
     # The gate re-checks: the killed run had already validated statistics, now the drift baseline.
     assert states["DataGate"] == "COMPLETE"
-    assert states["Transform"] == "COMPLETE" and states["Pusher"] == "COMPLETE"
+    # Transform is the interrupted run's when that one finished it (test_metadata_stays_consistent).
+    assert states["Transform"] in ("COMPLETE", "CACHED") and states["Pusher"] == "COMPLETE"
     assert len([p for p in (output / "serving").iterdir() if p.name.isdigit()]) == 1
 
 
@@ -141,10 +142,11 @@ def test_metadata_stays_consistent(killed):
     output = killed["output"]
     store = open_store(output / "metadata.sqlite")
     transforms = [e for e in store.get_executions() if e.type.endswith(".Transform")]
-    # The killed and the interrupted executions stay RUNNING in their own runs; the last run has
-    # its own, complete one.
+    # The killed execution stays RUNNING in its run. The interrupted one too, unless Ctrl-C landed
+    # where a library swallowed it: then the run stopped as Transform finished, and the last run
+    # reused that complete one instead of running its own.
     states = sorted(e.last_known_state for e in transforms)
-    assert states == [2, 2, 3], states  # RUNNING (killed), RUNNING (interrupted), COMPLETE
+    assert states in ([2, 2, 3], [2, 3]), states  # RUNNING, RUNNING or COMPLETE, COMPLETE
     for artifact in store.get_artifacts():
         if artifact.state == artifact.LIVE:
             assert os.path.exists(artifact.uri), artifact.uri
