@@ -24,7 +24,6 @@ from pipeline.code_version import package_root
 from pipeline.config import PipelineConfig
 
 RUN_KEY = "template_run_key"  # custom property of TFX's pipeline_run context
-_RUN_CONTEXT = "pipeline_run"
 _SINGLE_SPLIT = "single_split"
 
 
@@ -58,21 +57,17 @@ def data_fingerprint(config: PipelineConfig) -> str:
     )
 
 
-def _store(config: PipelineConfig, writable: bool):
+def record_run_key(config: PipelineConfig) -> None:
+    """Marks the newest run as computed from `config` (called once it finished)."""
     from ml_metadata import metadata_store
     from ml_metadata.proto import metadata_store_pb2
 
+    from pipeline.runs.records import RUN_CONTEXT
+
     connection = metadata_store_pb2.ConnectionConfig()
     connection.sqlite.filename_uri = str(config.metadata_path)
-    if not writable:
-        connection.sqlite.connection_mode = metadata_store_pb2.SqliteMetadataSourceConfig.READONLY
-    return metadata_store.MetadataStore(connection)
-
-
-def record_run_key(config: PipelineConfig) -> None:
-    """Marks the newest run as computed from `config` (called once it finished)."""
-    store = _store(config, writable=True)
-    runs = store.get_contexts_by_type(_RUN_CONTEXT)
+    store = metadata_store.MetadataStore(connection)
+    runs = store.get_contexts_by_type(RUN_CONTEXT)
     if not runs:
         return
     context = max(runs, key=lambda c: (c.create_time_since_epoch, c.id))
@@ -90,12 +85,12 @@ def unchanged_since(config: PipelineConfig) -> str | None:
         or not Path(config.metadata_path).is_file()
     ):
         return None
-    from pipeline.runs.records import latest_run
+    from pipeline.runs.records import RUN_CONTEXT, latest_run, open_store
 
     run = latest_run(config.metadata_path)
     if run is None or run.failed_nodes() or "RUNNING" in run.states.values():
         return None
-    context = _store(config, writable=False).get_context_by_type_and_name(_RUN_CONTEXT, run.run_id)
+    context = open_store(config.metadata_path).get_context_by_type_and_name(RUN_CONTEXT, run.run_id)
     recorded = context.custom_properties.get(RUN_KEY) if context else None
     if recorded is None or recorded.string_value != run_key(config):
         return None

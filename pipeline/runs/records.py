@@ -12,7 +12,7 @@ from ml_metadata.proto import metadata_store_pb2
 from pipeline.config import OutputLayout, metadata_store_problem
 from pipeline.errors import InputError
 
-_RUN_CONTEXT = "pipeline_run"
+RUN_CONTEXT = "pipeline_run"
 _NODE_CONTEXT = "node"
 State = metadata_store_pb2.Execution.State
 Event = metadata_store_pb2.Event
@@ -190,7 +190,7 @@ def all_runs(metadata_path: str | Path) -> list[RunOutcome]:
         return []
     reader = _Reader(open_store(metadata_path))
     contexts = sorted(
-        reader.store.get_contexts_by_type(_RUN_CONTEXT),
+        reader.store.get_contexts_by_type(RUN_CONTEXT),
         key=lambda c: (c.create_time_since_epoch, c.id),
     )
     return [reader.run(c) for c in contexts]
@@ -201,7 +201,7 @@ def latest_run(metadata_path: str | Path, run_id: str | None = None) -> RunOutco
     if not Path(metadata_path).exists():
         return None
     reader = _Reader(open_store(metadata_path))
-    contexts = reader.store.get_contexts_by_type(_RUN_CONTEXT)
+    contexts = reader.store.get_contexts_by_type(RUN_CONTEXT)
     if run_id is not None:
         contexts = [c for c in contexts if c.name == run_id]
     if not contexts:
