@@ -252,13 +252,13 @@ def _direct(beam_args: list[str] | None) -> bool:
 
 
 class Executor(BaseExampleGenExecutor):
-    """TFX's executor, but for the usual case (one input split hashed into output splits, gzipped
-    TFRecords) examples travel in lists through the split and the shuffle before the write: TFX
-    moves each example alone through Beam's data plane there, ~20 s of a million rows here. On
-    the DirectRunner the shuffle is left out: there it does not change the order (the files hold
-    the rows in CSV order either way) and holds every example in memory, which made ExampleGen
-    the run's memory peak (docs/benchmarks.md); on a cluster it spreads the writing over the
-    workers. The files, split names and properties are those TFX's `Do` writes."""
+    """TFX's executor, but for the usual case (one input split hashed whole into output splits,
+    gzipped TFRecords) examples travel in lists through the split and the shuffle before the
+    write: TFX moves each example alone through Beam's data plane there, ~20 s of a million rows
+    here. On the DirectRunner the shuffle is left out: there it does not change the order (the
+    files hold the rows in CSV order either way) and holds every example in memory, which made
+    ExampleGen the run's memory peak (docs/benchmarks.md); on a cluster it spreads the writing
+    over the workers. The files, split names and properties are those TFX's `Do` writes."""
 
     def GetInputSourceToExamplePTransform(self) -> beam.PTransform:
         return _CsvToExample
@@ -278,7 +278,9 @@ class Executor(BaseExampleGenExecutor):
             example_gen_pb2.FILE_FORMAT_UNSPECIFIED,
             example_gen_pb2.FORMAT_TFRECORDS_GZIP,
         )
-        if len(inputs.splits) != 1 or not outputs.split_config.splits or not gzipped:
+        split = outputs.split_config
+        by_hash = split.splits and not split.HasField("partition_feature_name")
+        if len(inputs.splits) != 1 or not by_hash or not gzipped:
             return super().Do(input_dict, output_dict, exec_properties)
 
         self._log_startup(input_dict, output_dict, exec_properties)
