@@ -27,6 +27,8 @@ DATA_SUFFIXES = (".csv", ".csv.gz")  # in any letter case: `TRIPS.CSV` from Wind
 # skips): ExampleGen's cache fingerprint covers exactly the files of its split pattern.
 SPLIT_PATTERN = "*.[cC][sS][vV]*"
 SPAN_FOLDER = "span-{SPAN}"  # TFX's placeholder for the span number
+# ExampleGen's one input split; TFX's data fingerprint (`input_fingerprint`) is named after it.
+INPUT_SPLIT = "single_split"
 _SPAN_DIR = re.compile(r"span-(\d+)")
 
 

@@ -9,9 +9,9 @@ inference (INT, else FLOAT, else STRING, over all values), with one addition: a 
 feature contract types (`column_types`) is read as that type when every value fits it, so an
 INT column that pandas wrote as `5.0` (it does once the column has a missing value) stays INT.
 
-The per-cell functions below are those rules; the Beam stages apply them a record batch at a time
-through `components/csv_batches.py` (Arrow and tfx_bsl's encoder), which is where the time goes
-at a million rows (docs/benchmarks.md).
+The Beam stages read, type and encode a record batch at a time (`components/csv_batches.py`: Arrow
+and tfx_bsl's encoder, with the per-cell rules they must agree with); `to_feature` below is the
+same encoding cell by cell, for batch inference.
 """
 
 from __future__ import annotations
@@ -40,26 +40,17 @@ from tfx.types import artifact_utils, standard_component_specs
 from tfx.utils import proto_utils
 
 from components import csv_batches
-from components.csv_batches import FLOAT, INT, STRING, UNKNOWN
-from components.csv_files import CsvFormatError, is_data_file, read_layout, same_columns
+from components.csv_batches import FLOAT, INT, STRING, UNKNOWN, to_int
+from components.csv_files import (
+    INPUT_SPLIT,
+    CsvFormatError,
+    is_data_file,
+    read_layout,
+    same_columns,
+)
 from components.hparams import CODE_VERSION
 
-_INT64 = (-(2**63), 2**63 - 1)
 TYPE_NAMES = {"INT": INT, "FLOAT": FLOAT, "STRING": STRING}
-
-
-def _value_type(cell: str) -> tuple[int, bool]:
-    """(type of one cell, whether it is a whole number that fits int64), as TFX infers it."""
-    if not cell:
-        return UNKNOWN, True
-    try:
-        return (INT, True) if _INT64[0] <= int(cell) <= _INT64[1] else (STRING, False)
-    except ValueError:
-        try:
-            number = float(cell)
-        except ValueError:
-            return STRING, False
-        return FLOAT, number.is_integer() and _INT64[0] <= number <= _INT64[1]
 
 
 class _InferTypes(beam.CombineFn):
@@ -76,7 +67,7 @@ class _InferTypes(beam.CombineFn):
         for state, name in zip(acc, self._names, strict=True):
             if state[0] == STRING:
                 continue  # nothing can raise it further
-            kind, whole = csv_batches.infer(batch.column(name), _value_type)
+            kind, whole = csv_batches.infer(batch.column(name))
             state[0] = max(state[0], kind)
             state[1] = state[1] and whole
         return acc
@@ -106,7 +97,7 @@ def column_type(inferred: int, whole: bool, declared: int | None) -> int:
 
 
 def _int_feature(cell: str) -> tf.train.Feature:
-    return tf.train.Feature(int64_list=tf.train.Int64List(value=[_to_int(cell)] if cell else []))
+    return tf.train.Feature(int64_list=tf.train.Int64List(value=[to_int(cell)] if cell else []))
 
 
 def _float_feature(cell: str) -> tf.train.Feature:
@@ -131,13 +122,6 @@ def to_feature(kind: int, cell: str) -> tf.train.Feature:
     return _HANDLERS[kind](cell)
 
 
-def _to_int(cell: str) -> int:
-    try:
-        return int(cell)
-    except ValueError:
-        return int(float(cell))  # "5.0": checked whole by the inference
-
-
 class _ToExamples(beam.DoFn):
     """A record batch of cells -> a list of serialized tf.Examples, serialized deterministically
     as TFX's split hashes them (tfx_bsl's encoder orders features arbitrarily)."""
@@ -156,7 +140,7 @@ class _ToExamples(beam.DoFn):
                 for name, (kind, whole) in zip(self._names, inferred, strict=True)
             ]
         columns = [
-            csv_batches.encode_column(batch.column(name), kind, _to_int, float)
+            csv_batches.encode_column(batch.column(name), kind)
             for name, kind in zip(self._names, self._kinds, strict=True)
         ]
         encoded = RecordBatchToExamples(pa.RecordBatch.from_arrays(columns, self._names))
@@ -296,9 +280,10 @@ class Executor(BaseExampleGenExecutor):
                 | "SplitData" >> beam.ParDo(_SplitBatch(outputs.split_config))
                 | "BySplit" >> beam.Partition(lambda part, _: part[0], len(names))
             )
+            shuffle = not _direct(self._beam_pipeline_args)
             for name, part in zip(names, parts, strict=True):
                 uri = artifact_utils.get_split_uri(examples, name)
-                if not _direct(self._beam_pipeline_args):
+                if shuffle:
                     part = part | f"Shuffle[{name}]" >> beam.Reshuffle()
                 _ = (
                     part
@@ -345,7 +330,7 @@ class CsvExampleGen(FileBasedExampleGen):
         super().__init__(
             input_base=input_base,
             input_config=example_gen_pb2.Input(
-                splits=[example_gen_pb2.Input.Split(name="single_split", pattern=split_pattern)]
+                splits=[example_gen_pb2.Input.Split(name=INPUT_SPLIT, pattern=split_pattern)]
             ),
             output_config=output_config,
             custom_config=_custom_config(column_types, code_version),

@@ -88,9 +88,10 @@ def _execute_locked(config: PipelineConfig, verbose: bool) -> int:
     if nothing_new := no_new_span(config):
         print(nothing_new)
         return 0
-    from pipeline.local.unchanged import record_run_key, unchanged_since
+    from pipeline.local.unchanged import record_run_key, run_key, unchanged_since
 
-    if nothing_changed := unchanged_since(config):
+    key = run_key(config)
+    if nothing_changed := unchanged_since(config, key):
         from pipeline.runs.summary import describe_run
 
         print(nothing_changed)
@@ -117,7 +118,7 @@ def _execute_locked(config: PipelineConfig, verbose: bool) -> int:
             try:
                 message, ok = describe_run(config)
                 if ok:
-                    record_run_key(config)
+                    record_run_key(config, key)
             except Exception as exc:
                 logging.getLogger(__name__).exception("summary failed")
                 message = f"The run finished, but its summary failed: {exc}; see {log_file}"

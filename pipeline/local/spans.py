@@ -14,11 +14,9 @@ def _newest_span(config: PipelineConfig) -> tuple[int, str]:
     from tfx.components.example_gen import utils
     from tfx.proto import example_gen_pb2
 
-    from components.csv_files import SPAN_FOLDER, SPLIT_PATTERN
+    from components.csv_files import INPUT_SPLIT, SPAN_FOLDER, SPLIT_PATTERN
 
-    split = example_gen_pb2.Input.Split(
-        name="single_split", pattern=f"{SPAN_FOLDER}/{SPLIT_PATTERN}"
-    )
+    split = example_gen_pb2.Input.Split(name=INPUT_SPLIT, pattern=f"{SPAN_FOLDER}/{SPLIT_PATTERN}")
     fingerprint, span, _ = utils.calculate_splits_fingerprint_span_and_version(
         config.data_dir, [split]
     )

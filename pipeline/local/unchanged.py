@@ -24,7 +24,6 @@ from pipeline.code_version import package_root
 from pipeline.config import PipelineConfig
 
 RUN_KEY = "template_run_key"  # custom property of TFX's pipeline_run context
-_SINGLE_SPLIT = "single_split"
 
 
 def run_key(config: PipelineConfig) -> str:
@@ -50,15 +49,14 @@ def data_fingerprint(config: PipelineConfig) -> str:
     splits' fingerprints, would import every TFX component first (~9 s)."""
     from tfx.utils import io_utils
 
-    from components.csv_files import SPLIT_PATTERN
+    from components.csv_files import INPUT_SPLIT, SPLIT_PATTERN
 
-    return io_utils.generate_fingerprint(
-        _SINGLE_SPLIT, os.path.join(config.data_dir, SPLIT_PATTERN)
-    )
+    return io_utils.generate_fingerprint(INPUT_SPLIT, os.path.join(config.data_dir, SPLIT_PATTERN))
 
 
-def record_run_key(config: PipelineConfig) -> None:
-    """Marks the newest run as computed from `config` (called once it finished)."""
+def record_run_key(config: PipelineConfig, key: str) -> None:
+    """Marks the newest run as computed with `key`: `run_key(config)` taken before it started, so
+    that code or a schema edited while it ran does not pass for what it ran."""
     from ml_metadata import metadata_store
     from ml_metadata.proto import metadata_store_pb2
 
@@ -71,12 +69,13 @@ def record_run_key(config: PipelineConfig) -> None:
     if not runs:
         return
     context = max(runs, key=lambda c: (c.create_time_since_epoch, c.id))
-    context.custom_properties[RUN_KEY].string_value = run_key(config)
+    context.custom_properties[RUN_KEY].string_value = key
     store.put_contexts([context])
 
 
-def unchanged_since(config: PipelineConfig) -> str | None:
-    """The message to print instead of running, or None when the pipeline must run."""
+def unchanged_since(config: PipelineConfig, key: str) -> str | None:
+    """The message to print instead of running, or None when the pipeline must run; `key` is
+    `run_key(config)`."""
     if (
         not config.enable_cache
         or config.spans
@@ -92,7 +91,7 @@ def unchanged_since(config: PipelineConfig) -> str | None:
         return None
     context = open_store(config.metadata_path).get_context_by_type_and_name(RUN_CONTEXT, run.run_id)
     recorded = context.custom_properties.get(RUN_KEY) if context else None
-    if recorded is None or recorded.string_value != run_key(config):
+    if recorded is None or recorded.string_value != key:
         return None
     example_gen = run.nodes.get(nodes.EXAMPLE_GEN)
     examples = example_gen.output("Examples") if example_gen else None

@@ -16,14 +16,14 @@ def _run(do, data, out, beam_args=None):
     from tfx.proto import example_gen_pb2
     from tfx.types import standard_artifacts
 
-    from components.csv_files import SPLIT_PATTERN
+    from components.csv_files import INPUT_SPLIT, SPLIT_PATTERN
     from components.example_gen import Executor, _custom_config
     from components.features import CONTRACT
     from pipeline.factory import _split_config
 
     artifact = standard_artifacts.Examples()
     artifact.uri = str(out)
-    split = example_gen_pb2.Input.Split(name="single_split", pattern=SPLIT_PATTERN)
+    split = example_gen_pb2.Input.Split(name=INPUT_SPLIT, pattern=SPLIT_PATTERN)
     props = {
         "input_base": str(data),
         "input_config": json_format.MessageToJson(example_gen_pb2.Input(splits=[split])),

@@ -128,22 +128,25 @@ def test_nothing_changed_is_decided_from_the_data_fingerprint_and_the_settings(r
     unchanged; a touched data file, other settings or `--no-cache` do not."""
     import os
 
-    from pipeline.local.unchanged import unchanged_since
+    from pipeline.local.unchanged import run_key, unchanged_since
+
+    def unchanged(config):
+        return unchanged_since(config, run_key(config))
 
     output, results = runs
     slow = ("--max-latency-ms", "0.001")
-    assert f"since run {results['slow'][1].run_id}" in unchanged_since(_config(output, *slow))
-    assert unchanged_since(_config(output, *slow, "--no-cache")) is None
-    assert unchanged_since(_config(output, "--max-latency-ms", "0.002")) is None
+    assert f"since run {results['slow'][1].run_id}" in unchanged(_config(output, *slow))
+    assert unchanged(_config(output, *slow, "--no-cache")) is None
+    assert unchanged(_config(output, "--max-latency-ms", "0.002")) is None
 
     data_file = next(Path(_data_dir(output)).glob("*.csv"))
     stat = data_file.stat()
     try:
         os.utime(data_file, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
-        assert unchanged_since(_config(output, *slow)) is None
+        assert unchanged(_config(output, *slow)) is None
     finally:
         os.utime(data_file, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-    assert unchanged_since(_config(output, *slow)) is not None
+    assert unchanged(_config(output, *slow)) is not None
 
 
 def test_unblessed_model_is_not_pushed_and_serving_is_untouched(runs):

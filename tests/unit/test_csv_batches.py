@@ -1,5 +1,5 @@
 """The batch reader and converters against the per-cell rules they stand in for
-(`components/example_gen.py`: `_value_type`, `to_feature`)."""
+(`csv_batches.value_type`, and `example_gen.to_feature`, which builds features cell by cell)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import pyarrow as pa
 import pytest
 
 from components import csv_batches
+from components.csv_batches import value_type
 from components.csv_files import CsvFormatError, read_layout, read_rows
-from components.example_gen import _to_int, _value_type, to_feature
+from components.example_gen import to_feature
 
 COLUMNS = {
     "ints": ["1", "-2", "", "300", "+4", " 5 "],
@@ -29,7 +30,7 @@ COLUMNS = {
 def _by_cell(cells: list[str]) -> tuple[int, bool]:
     kind, whole = csv_batches.UNKNOWN, True
     for cell in cells:
-        k, w = _value_type(cell)
+        k, w = value_type(cell)
         kind, whole = max(kind, k), whole and w
     return kind, whole
 
@@ -37,7 +38,7 @@ def _by_cell(cells: list[str]) -> tuple[int, bool]:
 @pytest.mark.parametrize("name", list(COLUMNS))
 def test_batch_inference_is_the_per_cell_rule(name):
     cells = COLUMNS[name]
-    assert csv_batches.infer(pa.array(cells, pa.string()), _value_type) == _by_cell(cells)
+    assert csv_batches.infer(pa.array(cells, pa.string())) == _by_cell(cells)
 
 
 def _features(column: pa.ListArray) -> list:
@@ -60,7 +61,7 @@ def _features(column: pa.ListArray) -> list:
     ],
 )
 def test_batch_encoding_is_the_per_cell_feature(kind, cells):
-    column = csv_batches.encode_column(pa.array(cells, pa.string()), kind, _to_int, float)
+    column = csv_batches.encode_column(pa.array(cells, pa.string()), kind)
     got = _features(column)
     expected = [to_feature(kind, c) for c in cells]
     assert [g.SerializeToString() for g in got] == [e.SerializeToString() for e in expected]
